@@ -1,0 +1,59 @@
+# Liaison: one entry point for every chore. `make run` and `make test` do all set-up.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: run install assets migrate demo test test-sqlite test-postgres test-browser lint bench clean
+
+$(BIN)/liaison: pyproject.toml requirements.lock
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --constraint requirements.lock --editable '.[dev]'
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+liaison/static/liaison/liaison.css: node_modules/.package-lock.json $(wildcard liaison/core/frontend/*)
+	npm run --silent build
+
+install: $(BIN)/liaison assets
+
+assets: liaison/static/liaison/liaison.css
+
+migrate: install
+	$(BIN)/liaison migrate --no-input
+
+demo: migrate
+	$(BIN)/liaison load_demo
+
+run: demo
+	@$(BIN)/liaison load_demo --list-users
+	@echo "Liaison is starting on http://127.0.0.1:8000 — sign in with one of the demo logins above."
+	$(BIN)/liaison runserver 127.0.0.1:8000
+
+# The whole suite: unit and browser tests on SQLite, then again on PostgreSQL.
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-postgres: install
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check liaison bench
+	$(BIN)/ruff format --check liaison bench
+	$(BIN)/djlint liaison --lint --profile=jinja --extension=jinja --quiet
+	$(BIN)/python -m liaison.core.lint_access liaison
+	$(BIN)/python -m liaison.core.hazard_log_check docs/clinical-safety/hazard-log.md
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules liaison/static var

@@ -1,0 +1,1 @@
+"""Liaison: the primary–secondary care interface portal for the NHS."""

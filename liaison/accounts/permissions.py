@@ -1,0 +1,109 @@
+"""Every permission rule in Liaison, in one place.
+
+A rule takes the user's current ``Membership`` (organisation + role) and optionally the object
+acted on, and answers yes or no. Views and API handlers ask ``has_permission``; selectors use
+``organisation_scope`` to limit what a membership can see. Deny by default: an unknown
+permission name is an error, not a yes.
+"""
+
+from collections.abc import Callable
+
+from django.db.models import Q, QuerySet
+
+from liaison.accounts.models import Membership, Role
+from liaison.directory.models import Organisation, OrganisationType
+
+ICB_WIDE_ROLES = {Role.ICB_ANALYST, Role.ADMINISTRATOR}
+
+
+def is_icb_wide(membership: Membership | None) -> bool:
+    """Does this membership see the whole of its ICB (ICB analysts and administrators at an ICB)?"""
+    return bool(
+        membership
+        and membership.role in ICB_WIDE_ROLES
+        and membership.organisation.org_type == OrganisationType.ICB
+    )
+
+
+def organisation_scope(membership: Membership | None) -> QuerySet[Organisation]:
+    """The organisations whose sensitive records this membership may see.
+
+    ICB-wide roles see every organisation in their ICB; everyone else sees their own
+    organisation and the sites that belong to it. No membership sees nothing.
+    """
+    if membership is None:
+        return Organisation.objects.none()
+    organisation = membership.organisation
+    if is_icb_wide(membership):
+        return Organisation.objects.filter(Q(icb=organisation) | Q(pk=organisation.pk))
+    return Organisation.objects.filter(
+        Q(pk=organisation.pk) | Q(parent=organisation, org_type=OrganisationType.TRUST_SITE)
+    )
+
+
+def _in_scope(membership: Membership, organisation: Organisation | None) -> bool:
+    if organisation is None:
+        return False
+    if organisation.pk == membership.organisation_id:
+        return True
+    if is_icb_wide(membership):
+        return organisation.icb_id == membership.organisation_id
+    return (
+        organisation.parent_id == membership.organisation_id
+        and organisation.org_type == OrganisationType.TRUST_SITE
+    )
+
+
+def _organisation_of(obj) -> Organisation | None:
+    if obj is None or isinstance(obj, Organisation):
+        return obj
+    for attribute in ("organisation", "icb", "owner_icb"):
+        value = getattr(obj, attribute, None)
+        if isinstance(value, Organisation):
+            return value
+    code = getattr(obj, "code_of_conduct", None)
+    return getattr(code, "icb", None)
+
+
+def _anyone(membership, obj) -> bool:
+    return True
+
+
+def _administrator(membership, obj) -> bool:
+    return membership.role == Role.ADMINISTRATOR and (
+        obj is None or _in_scope(membership, _organisation_of(obj))
+    )
+
+
+def _icb_team(membership, obj) -> bool:
+    return is_icb_wide(membership) and (obj is None or _in_scope(membership, _organisation_of(obj)))
+
+
+def _edit_contacts(membership, obj) -> bool:
+    """Administrators and ICB analysts in scope, and an organisation's own interface lead."""
+    if _icb_team(membership, obj) or _administrator(membership, obj):
+        return True
+    if membership.role == Role.INTERFACE_LEAD:
+        return obj is None or _in_scope(membership, _organisation_of(obj))
+    return False
+
+
+RULES: dict[str, Callable[[Membership, object], bool]] = {
+    "directory.view": _anyone,
+    "directory.edit_contacts": _edit_contacts,
+    "directory.import": _administrator,
+    "standards.view": _anyone,
+    "standards.manage_code_of_conduct": _icb_team,
+    "audit.view": _administrator,
+    "accounts.manage_memberships": _administrator,
+    "api.use": _anyone,
+}
+
+
+def has_permission(membership: Membership | None, permission: str, obj=None) -> bool:
+    """May this membership do ``permission`` (to ``obj``, if given)?"""
+    if permission not in RULES:
+        raise KeyError(f"Unknown permission {permission!r}: add a rule to liaison.accounts.permissions")
+    if membership is None or not membership.is_active or not membership.user.is_active:
+        return False
+    return RULES[permission](membership, obj)

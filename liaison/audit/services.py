@@ -1,0 +1,49 @@
+"""Writing the audit log. Called explicitly by services and views: no signals."""
+
+from django.db import models
+
+from liaison.audit.models import AuditAction, AuditEvent
+
+
+def _client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_record(
+    *,
+    action: AuditAction | str,
+    actor=None,
+    obj: models.Model | None = None,
+    changes: dict | None = None,
+    request=None,
+    organisation=None,
+    object_repr: str = "",
+) -> AuditEvent:
+    """Append one audit event: who (``actor``), what (``action`` on ``obj``), with ``changes``.
+
+    ``changes`` holds field names with old and new values, never free text from a patient record.
+    The organisation defaults to the actor's current membership on the request.
+    """
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    if organisation is None and request is not None and getattr(request, "membership", None):
+        organisation = request.membership.organisation
+    return AuditEvent.objects.create(
+        actor=actor,
+        actor_username=getattr(actor, "username", "") or "",
+        organisation=organisation,
+        action=action,
+        object_type=obj._meta.label if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=(object_repr or (str(obj) if obj is not None else ""))[:255],
+        changes=changes or {},
+        ip_address=_client_ip(request),
+        request_id=(request.headers.get("X-Request-Id", "")[:64] if request is not None else ""),
+    )
+
+
+def field_changes(before: dict, after: dict) -> dict:
+    """The fields whose values differ, as ``{field: [old, new]}``."""
+    return {key: [before.get(key), after.get(key)] for key in after if before.get(key) != after.get(key)}

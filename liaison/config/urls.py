@@ -1,0 +1,17 @@
+from django.urls import include, path
+
+from liaison.config.api import api
+
+urlpatterns = [
+    path("", include("liaison.core.urls")),
+    path("accounts/", include("liaison.accounts.urls")),
+    path("directory/", include("liaison.directory.urls")),
+    path("standards/", include("liaison.standards.urls")),
+    path("audit/", include("liaison.audit.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "liaison.core.views.bad_request"
+handler403 = "liaison.core.views.permission_denied"
+handler404 = "liaison.core.views.page_not_found"
+handler500 = "liaison.core.views.server_error"
