@@ -35,7 +35,9 @@ def test_administrator_adds_a_new_person_who_can_sign_in(administrator, practice
 
 
 def test_existing_user_gets_a_second_role(administrator, reporter, trust, client_for):
-    data = dict(NEW_PERSON, username=reporter.user.username, organisation_ods="REM", role="responder", password="")
+    data = dict(
+        NEW_PERSON, username=reporter.user.username, organisation_ods="REM", role="responder", password=""
+    )
     response = client_for(administrator).post("/accounts/people/add/", data)
     assert response.status_code == 302
     assert set(reporter.user.memberships.values_list("role", flat=True)) == {"reporter", "responder"}
@@ -71,7 +73,9 @@ def test_cannot_end_a_role_in_another_icb(administrator, make_member, other_icb_
     assert outsider.is_active
 
 
-def test_people_list_is_scoped_and_searchable(administrator, reporter, make_member, other_icb_trust, client_for):
+def test_people_list_is_scoped_and_searchable(
+    administrator, reporter, make_member, other_icb_trust, client_for
+):
     outsider = make_member(Role.RESPONDER, other_icb_trust)
     client = client_for(administrator)
     page = client.get("/accounts/people/").content.decode()
