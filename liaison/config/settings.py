@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "liaison.standards",
     "liaison.privacy",
     "liaison.concerns",
+    "liaison.routing",
+    "liaison.notifications",
+    "liaison.nhs111",
 ]
 
 MIDDLEWARE = [

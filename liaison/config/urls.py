@@ -8,6 +8,10 @@ urlpatterns = [
     path("directory/", include("liaison.directory.urls")),
     path("standards/", include("liaison.standards.urls")),
     path("audit/", include("liaison.audit.urls")),
+    path("concerns/", include("liaison.concerns.urls")),
+    path("routing/", include("liaison.routing.urls")),
+    path("notifications/", include("liaison.notifications.urls")),
+    path("111/", include("liaison.nhs111.urls")),
     path("api/v1/", api.urls),
 ]
 

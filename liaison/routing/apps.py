@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RoutingConfig(AppConfig):
+    name = "liaison.routing"
+    verbose_name = "Routing, workflow and clocks"
