@@ -120,8 +120,8 @@ def on_unexpected_error(request, exc):
 
 def _register_routers() -> None:
     from liaison.accounts.api import router as accounts_router
-    from liaison.directory.api import router as directory_router
     from liaison.concerns.api import router as concerns_router
+    from liaison.directory.api import router as directory_router
     from liaison.nhs111.api import router as nhs111_router
     from liaison.notifications.api import router as notifications_router
     from liaison.routing.api import router as routing_router
