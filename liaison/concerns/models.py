@@ -194,7 +194,18 @@ class Occurrence(models.Model):
 class ConcernEventKind(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
     OCCURRENCE_ADDED = "occurrence_added", "Happened again (me too)"
+    ROUTED = "routed", "Sent to responders"
+    ASSIGNED = "assigned", "Assigned"
+    REDIRECTED = "redirected", "Redirected to another organisation"
     STATUS_CHANGED = "status_changed", "Status changed"
+    OUTCOME_RECORDED = "outcome_recorded", "Outcome recorded"
+    OVERDUE = "overdue", "Became overdue"
+    ESCALATED = "escalated", "Escalated"
+    MESSAGE_POSTED = "message_posted", "Message in the thread"
+    NOTE_ADDED = "note_added", "Internal note added"
+    REOPENED = "reopened", "Reopened by the reporter"
+    RATED = "rated", "Response rated by the reporter"
+    MERGED = "merged", "Merged as a duplicate"
 
 
 class ConcernEvent(models.Model):
