@@ -88,6 +88,11 @@ def _edit_contacts(membership, obj) -> bool:
     return False
 
 
+def _works_with_concerns(membership, obj) -> bool:
+    """Everyone who reports or answers concerns; administrators manage people, not concerns."""
+    return membership.role != Role.ADMINISTRATOR
+
+
 RULES: dict[str, Callable[[Membership, object], bool]] = {
     "directory.view": _anyone,
     "directory.edit_contacts": _edit_contacts,
@@ -97,6 +102,9 @@ RULES: dict[str, Callable[[Membership, object], bool]] = {
     "audit.view": _administrator,
     "accounts.manage_memberships": _administrator,
     "api.use": _anyone,
+    # Which concerns a membership sees is decided by liaison.concerns.selectors.concerns_visible_to.
+    "concerns.view": _works_with_concerns,
+    "concerns.report": _works_with_concerns,
 }
 
 

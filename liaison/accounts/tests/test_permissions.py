@@ -19,6 +19,8 @@ EXPECTED = {
     "audit.view": {"administrator"},
     "accounts.manage_memberships": {"administrator"},
     "api.use": {"reporter", "responder", "interface_lead", "icb_analyst", "administrator"},
+    "concerns.view": {"reporter", "responder", "interface_lead", "icb_analyst"},
+    "concerns.report": {"reporter", "responder", "interface_lead", "icb_analyst"},
 }
 
 
