@@ -93,6 +93,13 @@ def _works_with_concerns(membership, obj) -> bool:
     return membership.role != Role.ADMINISTRATOR
 
 
+def _gp_practice(membership, obj) -> bool:
+    """Anyone at a GP practice, for that practice's own records (NHS 111 messages for its patients)."""
+    return membership.organisation.org_type == OrganisationType.GP_PRACTICE and (
+        obj is None or _in_scope(membership, _organisation_of(obj))
+    )
+
+
 RULES: dict[str, Callable[[Membership, object], bool]] = {
     "directory.view": _anyone,
     "directory.edit_contacts": _edit_contacts,
@@ -102,6 +109,11 @@ RULES: dict[str, Callable[[Membership, object], bool]] = {
     "audit.view": _administrator,
     "accounts.manage_memberships": _administrator,
     "api.use": _anyone,
+    # NHS 111 messages: a practice sees its patients'; the ICB team the unregistered queue and scorecards.
+    "nhs111.view_inbox": _gp_practice,
+    "nhs111.act_on_message": _gp_practice,
+    "nhs111.view_unregistered": _icb_team,
+    "nhs111.view_scorecard": _icb_team,
     # Which concerns a membership sees is decided by liaison.concerns.selectors.concerns_visible_to.
     "concerns.view": _works_with_concerns,
     "concerns.report": _works_with_concerns,
