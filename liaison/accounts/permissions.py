@@ -108,6 +108,8 @@ RULES: dict[str, Callable[[Membership, object], bool]] = {
     "standards.manage_code_of_conduct": _icb_team,
     "audit.view": _administrator,
     "accounts.manage_memberships": _administrator,
+    "notifications.view_deliveries": _administrator,
+    "notifications.retry_delivery": _administrator,
     "api.use": _anyone,
     # NHS 111 messages: a practice sees its patients'; the ICB team the unregistered queue and scorecards.
     "nhs111.view_inbox": _gp_practice,

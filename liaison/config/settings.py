@@ -225,6 +225,11 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Liaison <liaison@localhost>")
+# Notifications: the public address links in emails point at, and the outbox's retry policy.
+LIAISON_BASE_URL = env("LIAISON_BASE_URL", "http://127.0.0.1:8000")
+LIAISON_NOTIFY_MAX_ATTEMPTS = env_int("LIAISON_NOTIFY_MAX_ATTEMPTS", 8)
+LIAISON_NOTIFY_RETRY_SECONDS = env_int("LIAISON_NOTIFY_RETRY_SECONDS", 60)
+LIAISON_NOTIFY_RETRY_MAX_SECONDS = env_int("LIAISON_NOTIFY_RETRY_MAX_SECONDS", 6 * 60 * 60)
 
 # Background work: the django.tasks API through the django-tasks backport, database backend.
 TASKS = {

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.html import format_html
 
 from liaison.accounts.permissions import has_permission
 
@@ -12,6 +13,7 @@ class NavItem:
     label: str
     url_name: str
     permission: str | None = None
+    counts_unread: bool = False
 
     @property
     def href(self) -> str:
@@ -23,8 +25,10 @@ NAVIGATION = [
     NavItem("Who's who", "directory:whos_who"),
     NavItem("Organisations", "directory:organisation_list"),
     NavItem("Standards", "standards:standard_list"),
+    NavItem("Notifications", "notifications:list", counts_unread=True),
     NavItem("People", "accounts:people", permission="accounts.manage_memberships"),
     NavItem("Audit log", "audit:event_list", permission="audit.view"),
+    NavItem("Email deliveries", "notifications:deliveries", permission="notifications.view_deliveries"),
 ]
 
 
@@ -36,5 +40,18 @@ def navigation_for(request) -> list[dict]:
             continue
         href = item.href
         current = request.path == href or (href != "/" and request.path.startswith(href))
-        items.append({"text": item.label, "href": href, "current": current})
+        entry = {"text": item.label, "href": href, "current": current}
+        if item.counts_unread:
+            entry.update(_unread_label(request, item.label))
+        items.append(entry)
     return items
+
+
+def _unread_label(request, label: str) -> dict:
+    """ "Notifications (3)", read out as "Notifications (3 unread)"; the plain label when none are unread."""
+    from liaison.notifications.selectors import unread_count
+
+    count = unread_count(user=request.user)
+    if not count:
+        return {}
+    return {"html": format_html('{} ({}<span class="nhsuk-u-visually-hidden"> unread</span>)', label, count)}

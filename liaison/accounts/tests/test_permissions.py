@@ -21,6 +21,12 @@ EXPECTED = {
     "api.use": {"reporter", "responder", "interface_lead", "icb_analyst", "administrator"},
     "concerns.view": {"reporter", "responder", "interface_lead", "icb_analyst"},
     "concerns.report": {"reporter", "responder", "interface_lead", "icb_analyst"},
+    "nhs111.view_inbox": {"reporter"},
+    "nhs111.act_on_message": {"reporter"},
+    "nhs111.view_unregistered": {"icb_analyst", "administrator"},
+    "nhs111.view_scorecard": {"icb_analyst", "administrator"},
+    "notifications.view_deliveries": {"administrator"},
+    "notifications.retry_delivery": {"administrator"},
 }
 
 
