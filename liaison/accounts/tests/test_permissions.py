@@ -25,6 +25,8 @@ EXPECTED = {
     "nhs111.act_on_message": {"reporter"},
     "nhs111.view_unregistered": {"icb_analyst", "administrator"},
     "nhs111.view_scorecard": {"icb_analyst", "administrator"},
+    "notifications.view_deliveries": {"administrator"},
+    "notifications.retry_delivery": {"administrator"},
 }
 
 
