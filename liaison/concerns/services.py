@@ -316,7 +316,7 @@ def _check(
     )
     problems += pid
     problems += _patient_reference_check(submission)
-    return checked, _in_form_order(problems)
+    return checked, in_form_order(problems)
 
 
 def _standard_problems(submission: ConcernSubmission, checked: _Checked, *, dated: bool) -> list[Problem]:
@@ -370,7 +370,7 @@ def _patient_reference_check(submission: ConcernSubmission) -> list[Problem]:
 FIELD_ORDER = list(LABELS)
 
 
-def _in_form_order(problems: list[Problem]) -> list[Problem]:
+def in_form_order(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda problem: FIELD_ORDER.index(problem.field))
 
 

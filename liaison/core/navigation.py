@@ -22,9 +22,14 @@ class NavItem:
 
 NAVIGATION = [
     NavItem("Home", "core:home"),
+    NavItem("Report a concern", "concerns:report_start", permission="concerns.report"),
+    NavItem("Concerns", "concerns:concern_list", permission="concerns.view"),
     NavItem("Who's who", "directory:whos_who"),
     NavItem("Organisations", "directory:organisation_list"),
     NavItem("Standards", "standards:standard_list"),
+    NavItem("111 messages", "nhs111:inbox", permission="nhs111.view_inbox"),
+    NavItem("111 messages", "nhs111:unregistered", permission="nhs111.view_unregistered"),
+    NavItem("111 quality", "nhs111:scorecard", permission="nhs111.view_scorecard"),
     NavItem("Notifications", "notifications:list", counts_unread=True),
     NavItem("People", "accounts:people", permission="accounts.manage_memberships"),
     NavItem("Audit log", "audit:event_list", permission="audit.view"),
@@ -44,6 +49,11 @@ def navigation_for(request) -> list[dict]:
         if item.counts_unread:
             entry.update(_unread_label(request, item.label))
         items.append(entry)
+    # Only the most specific match is current: /concerns/report/ is "Report a concern", not "Concerns".
+    matched = [entry for entry in items if entry["current"]]
+    longest = max((len(entry["href"]) for entry in matched), default=0)
+    for entry in matched:
+        entry["current"] = len(entry["href"]) == longest
     return items
 
 
