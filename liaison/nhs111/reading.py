@@ -331,7 +331,7 @@ def _read_consent(bundle: Bundle, reading: Reading) -> None:
         ]
         found = [c for concept in concepts for c in codings(concept)]
         if any(
-            _lower(c.get("system")) == SEX_AND_GENDER_CONSENT_SYSTEM
+            _lower(c.get("system")) == SEX_AND_GENDER_CONSENT_SYSTEM.lower()
             and c.get("code") == SEX_AND_GENDER_CONSENT_CODE
             for c in found
         ):

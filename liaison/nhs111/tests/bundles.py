@@ -145,7 +145,7 @@ def referral_r4(
         "performer": [{"reference": ids["service"]}],
     }
     if contact_by:
-        request["occurrencePeriod"] = {"start": "2026-11-29T16:00:00+00:00", "end": contact_by}
+        request["occurrencePeriod"] = {"start": "2026-11-29T08:45:00+00:00", "end": contact_by}
     consent = {
         "resourceType": "Consent",
         "status": "active",
@@ -245,7 +245,7 @@ def referral_r4(
             "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "EMER"},
             "subject": {"reference": ids["patient"]},
             "episodeOfCare": [{"reference": "EpisodeOfCare/7f6a3b2e-2b1c-4d8e-9a51-1b2c3d4e5f60"}],
-            "period": {"start": "2026-11-29T15:10:00+00:00", "end": "2026-11-29T15:40:00+00:00"},
+            "period": {"start": "2026-11-29T08:10:00+00:00", "end": "2026-11-29T08:40:00+00:00"},
         },
         "plan": {
             "resourceType": "CarePlan",
