@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from liaison.routing import views
 
 app_name = "routing"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("concerns/<str:reference>/", views.case, name="case"),
+]
