@@ -20,6 +20,12 @@ SERVICE_MARKER = "MARKER-SERVICE-5d0e"
 MARKERS = [WHAT_HAPPENED_MARKER, IMPACT_MARKER, PATIENT_REFERENCE_MARKER, SERVICE_MARKER]
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashing(settings):
+    """Argon2 is right for production and slow for the many users these tests make."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def concern(reporter, trust, icb):
     """A concern about the trust, every free-text field and the patient reference carrying a marker."""
