@@ -58,7 +58,7 @@ def navigation_for(request) -> list[dict]:
 
 
 def _unread_label(request, label: str) -> dict:
-    """ "Notifications (3)", read out as "Notifications (3 unread)"; the plain label when none are unread."""
+    """The label with the unread count, "Notifications (3)", read out as "3 unread"; plain when none."""
     from liaison.notifications.selectors import unread_count
 
     count = unread_count(user=request.user)
