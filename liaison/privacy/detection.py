@@ -15,14 +15,26 @@ Decisions (see also the tests, which pin each one):
 - An NHS number must pass the modulus-11 check *and* fall in an issued range, so that a random
   ten-digit number that happens to pass the check is not reported as an NHS number.
 
-Speed: every pattern is compiled once at import; each runs once over the text; phonenumbers only
-sees candidate spans; digit-based detectors are skipped when the text has no digit.
+- Ten digits grouped in an unusual way ("9990 000 018") only count after an NHS cue ("NHS no.",
+  "CHI", "H&C"): without one, such groupings are more often order or referral numbers.
+- Forenames are compared without their accents (Zoë, Seán, Łukasz match Zoe, Sean, Lukasz), and
+  surnames may carry particles ("de la Cruz", "Ní Bhriain") and print in capitals ("SMITH, Jane").
+- A forename on its own ("Jane rang") does not warn: it does not identify a patient by itself, and
+  warning on it would flag every sentence that mentions a colleague.
+
+Speed: every pattern is compiled once at import and starts with a character class (boundary checks
+come after the first character), so the engine skips ahead instead of trying every position; cheap
+gates skip whole detectors when their tell-tale characters are absent; phonenumbers only sees
+candidate spans; digit-based detectors are skipped when the text has no digit.
 """
 
 import bisect
 import datetime
 import logging
 import re
+import string
+import unicodedata
+from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 
@@ -55,27 +67,47 @@ def _words(text: str) -> frozenset[str]:
 # --- NHS numbers -------------------------------------------------------------------------------
 
 # One optional separator between groups: one or two spaces (also no-break and thin spaces), or a
-# dash or dot with at most a space either side.
-_NHS_SEPARATOR = r"(?:[ \u00a0\u2009\u202f]{1,2}|[ ]?[.\-\u2010\u2011\u2013][ ]?)?"
+# dash, dot or slash with at most a space either side.
+_NHS_SEPARATOR = r"(?:[ \u00a0\u2009\u202f]{1,2}|[ ]?[./\-\u2010\u2011\u2013][ ]?)?"
 # Each separator is optional on its own, so this also finds the 6-4 form in which Scottish CHI numbers
-# (date of birth, then four digits) are often written: "120345 1234".
+# (date of birth, then four digits) are often written: "120345 1234". The first digit comes before the
+# boundary check so that the regular expression engine can skip straight to digits.
 _NHS_NUMBER = re.compile(
-    rf"(?<![0-9])[0-9]{{3}}{_NHS_SEPARATOR}[0-9]{{3}}{_NHS_SEPARATOR}[0-9]{{4}}(?![0-9])"
+    rf"[0-9](?<![0-9]{{2}})[0-9]{{2}}{_NHS_SEPARATOR}[0-9]{{3}}{_NHS_SEPARATOR}[0-9]{{4}}(?![0-9])"
 )
+# After an explicit cue ("NHS no.", "CHI", "H&C number") any grouping counts: "9990 000 018",
+# "999 00 00 018", "999_000_0018". Without a cue such groupings are too like other references.
+_NHS_CUE = re.compile(
+    r"(?:NHS|nhs|Nhs|CHI|H[ ]?&[ ]?C)(?:[ ]*(?:[Nn]o|NO|[Nn]umber|NUMBER|[Nn]um)\b)?\.?(?:[ ]+(?:is|was))?"
+    r"[ ]*[:#=\-]?[ ]*"
+    r"(?P<number>[0-9](?:(?:[ \u00a0]{1,2}|[ ]?[./_\-\u2010\u2011\u2013][ ]?)?[0-9]){9})(?![0-9])"
+)
+
+
+_ASCII_LETTERS_AND_DIGITS = frozenset(string.ascii_letters + string.digits)
+
+
+def _nhs_finding(text: str, start: int, end: int) -> Finding:
+    return Finding.make(Kind.NHS_NUMBER, start, end, mask_digits(text[start:end], 3, 2))
 
 
 def _find_nhs_numbers(text: str, found: list[Finding]) -> None:
     for match in _NHS_NUMBER.finditer(text):
         digits = digits_of(match.group())
         if passes_modulus_11(digits) and in_issued_range(digits):
-            found.append(
-                Finding.make(Kind.NHS_NUMBER, match.start(), match.end(), mask_digits(match.group(), 3, 2))
-            )
+            found.append(_nhs_finding(text, match.start(), match.end()))
+    for match in _NHS_CUE.finditer(text):
+        if match.start() and text[match.start() - 1] in _ASCII_LETTERS_AND_DIGITS:
+            continue  # "SNHS", "ACHI": not a cue
+        digits = digits_of(match.group("number"))
+        if passes_modulus_11(digits) and in_issued_range(digits):
+            found.append(_nhs_finding(text, match.start("number"), match.end("number")))
 
 
 # --- Postcodes ---------------------------------------------------------------------------------
 
-# The full UK postcode format (outward and inward code, 0–2 spaces, any case), and GIR 0AA.
+# The full UK postcode format (outward and inward code, 0–2 spaces, any case), GIR 0AA, British Forces
+# (BFPO 1234) and the overseas territories that use UK-style codes (ASCN 1ZZ, TDCU 1ZZ, GX11 1AA …).
 # Outward: A9, A99, A9A, AA9, AA99, AA9A with the letters each position can take; inward: 9AA
 # without C, I, K, M, O or V. A partial outward code ("L7") never matches.
 _POSTCODE = re.compile(
@@ -83,6 +115,8 @@ _POSTCODE = re.compile(
     (?<![A-Za-z0-9])
     (?:
         GIR[ \u00a0]{0,2}0AA
+      | BFPO[ \u00a0]{0,2}[0-9]{1,4}
+      | (?:ASCN|STHL|TDCU|BBND|BIQQ|FIQQ|PCRN|SIQQ|TKCA)[ \u00a0]{0,2}1ZZ
       | (?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)
         [ \u00a0]{0,2}
         (?P<inward>[0-9][ABD-HJLNP-UW-Z]{2})
@@ -91,11 +125,17 @@ _POSTCODE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+# Every postcode ends in a digit and two letters ("8XP", "0AA", "1ZZ") or is a BFPO number: only text
+# that has one is searched in full. The gates start with a character class, so the engine skips ahead.
+_POSTCODE_GATE = re.compile(r"[0-9][A-Za-z]{2}(?![A-Za-z0-9])")
+_BFPO_GATE = re.compile(r"[Bb][Ff][Pp][Oo]")
 # "T2 2nd", "S1 1st": a lower-case ordinal after an outward-looking code is English, not a postcode.
 _ORDINAL = re.compile(r"1st|2nd|3rd|[4-9]th")
 
 
 def _find_postcodes(text: str, found: list[Finding]) -> None:
+    if _POSTCODE_GATE.search(text) is None and _BFPO_GATE.search(text) is None:
+        return
     for match in _POSTCODE.finditer(text):
         inward = match.group("inward")
         if inward and inward.islower() and _ORDINAL.fullmatch(inward):
@@ -153,6 +193,10 @@ _NOT_A_MAILBOX = _words(
 )
 
 
+# Spelled-out forms all have "at" between spaces or brackets: only text with one is searched for them.
+_AT_GATE = re.compile(r"[ \[({<][Aa][Tt][ \])}>]")
+
+
 def _find_emails(text: str, found: list[Finding]) -> None:
     if "@" in text:
         for match in _EMAIL.finditer(text):
@@ -160,6 +204,8 @@ def _find_emails(text: str, found: list[Finding]) -> None:
             found.append(
                 Finding.make(Kind.EMAIL, match.start(), match.end(), mask_email(local, match.group("domain")))
             )
+    if _AT_GATE.search(text) is None:
+        return
     for match in _OBFUSCATED_AT.finditer(text):
         local_match = _LOCAL_PART_BEFORE.search(text, max(0, match.start() - 80), match.start())
         if local_match is None:
@@ -181,10 +227,11 @@ def _find_emails(text: str, found: list[Finding]) -> None:
 
 # Candidates only: UK forms starting 0, (0, +44 or 0044, then digit groups. phonenumbers decides.
 # A bleep ("bleep 1234") or extension ("ext 4521") never starts with 0 or +44, so never matches.
+# The first character comes before the boundary check so that the engine can skip straight to it.
 _PHONE_CANDIDATE = re.compile(
     r"""
-    (?<![\w+])
-    (?:(?:\+|00)[ ]?44[ ]?(?:\(0\)[ ]?)?|\(0|0)
+    [+(0](?<![\w+].)
+    (?:(?<=\+)[ ]?44[ ]?(?:\(0\)[ ]?)?|(?<=\()0|(?<=0)(?:0[ ]?44[ ]?(?:\(0\)[ ]?)?)?)
     [0-9]{1,5}\)?
     (?:[ .\-]?[0-9]{2,6}){1,4}
     (?![0-9])
@@ -256,28 +303,34 @@ _MONTH_NUMBERS = {
     )
     for name in names
 }
-# One pass for every date form. The lookaheads after the lookbehind send each position straight to
-# the numeric or the month-name forms, which keeps this the cheapest way to find all of them at once.
-_DATE = re.compile(
+# Dates that start with a number. Scanning is two-step for speed: a cheap pattern finds the numbers
+# that start a word, and this one is tried only there.
+_NUMERIC_DATE = re.compile(
     rf"""
     (?<![\w/.])
     (?:
-        (?=[0-9])
-        (?:
-            (?P<d1>[0-9]{{1,2}})(?P<sep>[/.\-])(?P<m1>[0-9]{{1,2}})(?P=sep)(?P<y1>[0-9]{{4}}|[0-9]{{2}})
-                (?![\w/]|[.\-][0-9])
-          | (?P<y2>(?:19|20)[0-9]{{2}})-(?P<m2>[0-9]{{2}})-(?P<d2>[0-9]{{2}})(?![\w/]|[.\-][0-9])
-          | (?P<d3>[0-9]{{1,2}})(?:st|nd|rd|th)?(?:[ ]+of)?[ ]+(?P<m3>{_MONTH}),?[ ]+(?P<y3>[0-9]{{4}}|'?[0-9]{{2}})
-                (?![\w])
-          | (?P<d6>[0-9]{{2}})(?P<m6>[0-9]{{2}})(?P<y6>(?:19|20)[0-9]{{2}})(?![\w])
-        )
-      | (?=[jfmasond])
-        (?P<m4>{_MONTH})[ ]+
-        (?:(?P<d4>[0-9]{{1,2}})(?:st|nd|rd|th)?,?[ ]+(?P<y4>[0-9]{{4}})|(?P<y5>(?:19|20)[0-9]{{2}}))(?![\w])
+        (?P<d1>[0-9]{{1,2}})(?P<sep>[/.\-])(?P<m1>[0-9]{{1,2}})(?P=sep)(?P<y1>[0-9]{{4}}|[0-9]{{2}})
+            (?![\w/]|[.\-][0-9])
+      | (?P<y2>(?:19|20)[0-9]{{2}})-(?P<m2>[0-9]{{2}})-(?P<d2>[0-9]{{2}})(?![\w/]|[.\-][0-9])
+      | (?P<d3>[0-9]{{1,2}})(?:st|nd|rd|th)?(?:[ ]+of)?[ ]+(?P<m3>{_MONTH}),?[ ]+(?P<y3>[0-9]{{4}}|'?[0-9]{{2}})
+            (?![\w])
+      | (?P<d6>[0-9]{{2}})(?P<m6>[0-9]{{2}})(?P<y6>(?:19|20)[0-9]{{2}})(?![\w])
+      | (?P<d7>[0-3][0-9])(?P<m7>[01][0-9])(?P<y7>[0-9]{{2}})(?![\w])
     )
     """,
     re.IGNORECASE | re.VERBOSE,
 )
+_NUMBER_STARTS_WORD = re.compile(r"[0-9](?<![\w/.].)")
+# Dates that start with the month ("March 4, 1977", "July 1944") all end in a four-digit year.
+_MONTH_FIRST_DATE = re.compile(
+    rf"""
+    (?<![\w/.])
+    (?P<m4>{_MONTH})[ ]+
+    (?:(?P<d4>[0-9]{{1,2}})(?:st|nd|rd|th)?,?[ ]+(?P<y4>[0-9]{{4}})|(?P<y5>(?:19|20)[0-9]{{2}}))(?![\w])
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_FOUR_DIGITS = re.compile(r"[0-9]{4}")
 _BIRTH_WORDS = re.compile(
     r"\b(?:d\.?[ ]?o\.?[ ]?b\b\.?|date[ ]+of[ ]+birth|born|birthday|birth[ ]?date)", re.IGNORECASE
 )
@@ -296,6 +349,7 @@ _DATE_PARTS = (
     ("d3", "m3", "y3"),
     ("d4", "m4", "y4"),
     ("d6", "m6", "y6"),
+    ("d7", "m7", "y7"),
 )
 
 
@@ -303,14 +357,16 @@ def _date_shape(match: re.Match) -> str:
     """What kind of date a match is.
 
     "full"; "bare" (a DDMMYYYY token); "partial", only a date of birth next to a birth word (month
-    and year, "March 1956", or a written month with a two-digit year, "12 Mar 56", which could as
-    well be "3 May 10 patients"); or "impossible" (not a real date).
+    and year, "March 1956"; a written month with a two-digit year, "12 Mar 56", which could as well
+    be "3 May 10 patients"; or six digits, "120356", which could as well be a lab number); or
+    "impossible" (not a real date).
     """
     groups = match.groupdict()
-    if groups["y5"] or (groups["y3"] and len(groups["y3"].lstrip("'")) == 2):
+    y3 = groups.get("y3")
+    if groups.get("y5") or (y3 and len(y3.lstrip("'")) == 2):
         return "partial"
     for day_key, month_key, year_key in _DATE_PARTS:
-        if groups[day_key] is None:
+        if groups.get(day_key) is None:
             continue
         month_text = groups[month_key].lower().rstrip(".")
         month = _MONTH_NUMBERS.get(month_text) or (int(month_text) if month_text.isdigit() else 0)
@@ -321,7 +377,7 @@ def _date_shape(match: re.Match) -> str:
             datetime.date(max(year, 1), month, int(groups[day_key]))
         except ValueError:
             return "impossible"
-        return "bare" if day_key == "d6" else "full"
+        return {"d6": "bare", "d7": "partial"}.get(day_key, "full")
     return "impossible"
 
 
@@ -344,9 +400,23 @@ def _near_birth_word(text: str, start: int, end: int, birth_words: list[re.Match
     return after is not None and _DATE_FOLLOWS.match(text, after.end()) is None
 
 
+def _date_matches(text: str):
+    """Every date-shaped match, in order: numeric forms first found where a number starts a word."""
+    end = 0
+    for start in _NUMBER_STARTS_WORD.finditer(text):
+        if start.start() < end:
+            continue
+        match = _NUMERIC_DATE.match(text, start.start())
+        if match is not None:
+            end = match.end()
+            yield match
+    if _FOUR_DIGITS.search(text) is not None:
+        yield from _MONTH_FIRST_DATE.finditer(text)
+
+
 def _find_dates(text: str, found: list[Finding]) -> None:
     birth_words: list[re.Match] | None = None
-    for match in _DATE.finditer(text):
+    for match in _date_matches(text):
         shape = _date_shape(match)
         if shape == "impossible":
             continue
@@ -363,25 +433,43 @@ def _find_dates(text: str, found: list[Finding]) -> None:
 
 # --- Personal names ----------------------------------------------------------------------------
 
-# A name word: Smith, O'Neill, McDonald, Smith-Jones, or SMITH as clinical systems print surnames.
-# Letters include Latin-1 and Latin Extended-A (Zoë, Sørensen, Łukasz, Wiśniewski); Extended-A mixes
-# cases in one range, so it counts as both, which is close enough for names.
+# A name word: Smith, O'Neill, D'Souza, McDonald, McDONALD, Smith-Jones, or SMITH as clinical systems
+# print surnames. Letters include Latin-1 and Latin Extended-A (Zoë, Sørensen, Łukasz, Wiśniewski);
+# Extended-A mixes cases in one range, so it counts as both, which is close enough for names.
 _UPPER = "A-ZÀ-ÖØ-Þ\u0100-\u017f"
 _LOWER = "a-zß-öø-ÿ\u0100-\u017f"
 _NAME_WORD = (
-    rf"(?:[{_UPPER}][{_LOWER}]+(?:['’][{_UPPER}][{_LOWER}]+|[{_UPPER}][{_LOWER}]+)?|O['’][{_UPPER}][{_LOWER}]+"
+    rf"(?:[{_UPPER}][{_LOWER}]+(?:['’][{_UPPER}][{_LOWER}]+|[{_UPPER}][{_LOWER}]+)?"
+    rf"|[ODL]['’][{_UPPER}][{_LOWER}]+|Ma?c[{_UPPER}]{{2,}}"
     rf"|[{_UPPER}]{{2,}}(?:['’][{_UPPER}]+)?)(?:-[{_UPPER}][{_LOWER}{_UPPER}]+)?"
 )
-_NAMES = rf"(?P<names>{_NAME_WORD}(?:[ ]+{_NAME_WORD})?)(?![\w])"
-# Titles are case-sensitive: "MS" is multiple sclerosis (or Microsoft), "MR" mitral regurgitation.
+# Lower-case parts of surnames: "de Souza", "van der Berg", "bin Salman", "Ní Bhriain", "Ó Súilleabháin".
+_PARTICLE_WORDS = _words(
+    "de da di du del della dos van von der den ten ter le la bin ibn al el ap Ó Ní Nic Uí"
+)
+_PARTICLE = "(?:" + "|".join(sorted(_PARTICLE_WORDS, key=len, reverse=True)) + ")"
+_SURNAME = rf"(?:{_PARTICLE}[ ]+){{0,2}}{_NAME_WORD}"
+_NAMES = rf"(?P<names>{_SURNAME}(?:[ ]+{_SURNAME})?)(?![\w])"
+# Titles are case-sensitive: "MS" is multiple sclerosis (or Microsoft), "MR" mitral regurgitation, so
+# the upper-case forms only count before an upper-case listed forename ("MR JOHN SMITH"). The pattern
+# starts with the title itself (the engine skips to its first letters); the word boundary before it is
+# checked in Python.
 _TITLED_NAME = re.compile(
-    rf"\b(?P<lead>Mrs|Mr|Ms|Miss|Mx|Dr|Master|Professor|Prof|MRS|MISS)\.?[ ]+"
+    rf"(?P<lead>Mrs|Mr|Ms|Miss|Mx|Dr|Master|Professor|Prof|Sir|Dame|Revd|Rev|MRS|MISS|MR|MS|MX|DR)\.?[ ]+"
     rf"(?P<initials>(?:[{_UPPER}]\.?[ ]+){{0,2}}){_NAMES}"
 )
-_PATIENT_NAME = re.compile(rf"\b(?P<lead>[Pp]atient|[Pp]t)(?:[ ]*:)?[ ]+{_NAMES}")
+_UPPER_CASE_TITLES = frozenset(("MR", "MS", "MX", "DR"))
+_PATIENT_NAME = re.compile(rf"(?P<lead>[Pp](?<![\w].)(?:atient|t\.?))(?:[ ]*:)?[ ]+{_NAMES}")
 # A capitalised word followed by a name word: the first is checked against the forename list in
 # Python, which is cheaper than an alternation of 400 names. The lookahead lets pairs overlap.
-_FORENAME_PAIR = re.compile(rf"\b(?P<lead>[A-Z][{_LOWER}]+)(?=[ ]+{_NAMES})")
+_FORENAME_PAIR = re.compile(
+    rf"(?P<lead>[{_UPPER}](?<![\w'’\-].)[{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?)(?=[ ]+{_NAMES})"
+)
+# As clinical systems print a patient: "SMITH, Jane", "O'BRIEN, Mary Ann".
+_SURNAME_FIRST = re.compile(
+    rf"(?P<surname>[{_UPPER}](?<![\w'’\-].)[{_UPPER}]*(?:['’\-][{_UPPER}]{{2,}})?),[ ]*"
+    rf"(?P<lead>[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?)(?![\w])"
+)
 _NAME_PART = re.compile(r"\S+")
 _POSSESSIVE_AFTER = re.compile(r"['’]s?\b")
 _FOLLOWING_WORD = re.compile(r"(['’]s?)?[ ]+([A-Za-z]+)")
@@ -395,6 +483,30 @@ def _forenames() -> frozenset[str]:
 
 FORENAMES = _forenames()
 
+# Letters that Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae"}
+)
+
+
+def _fold(word: str) -> str:
+    """The word without accents, for comparing with the list: Zoë → Zoe, Łukasz → Lukasz, Seán → Sean."""
+    decomposed = unicodedata.normalize("NFKD", word.translate(_UNDECOMPOSED))
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+_FOLDED_FORENAMES = frozenset(_fold(name) for name in FORENAMES)
+
+
+def _is_forename(word: str) -> bool:
+    """True for a listed forename, with or without accents, or a double one: "Mary-Jane", "Anne-Marie"."""
+    if word in FORENAMES:
+        return True
+    if not word.isascii():
+        return _is_forename(_fold(word)) if _fold(word) != word else False
+    return "-" in word and any(part in FORENAMES for part in word.split("-"))
+
+
 # Words that make a "name" part of a place: "Florence Nightingale ward", "Linda McCartney Centre".
 _PLACE_WORDS = _words(
     """ward wards unit units wing building house centre center hospital hospitals suite lodge clinic
@@ -406,9 +518,23 @@ _PLACE_WORDS = _words(
     church mosque temple station stadium arena market pharmacy chemist bridge dock docks quay wharf
     estate village farm manor mill"""
 )
-# Organisations named after people, which clinicians mention often: "Marie Curie nurses".
-_NAMED_ORGANISATIONS = frozenset(
-    ("Marie Curie", "Florence Nightingale", "Mary Seacole", "Linda McCartney", "Ronald McDonald", "Dr Foster")
+# Organisations and things named after people, which clinicians mention often: "Marie Curie nurses",
+# "a Jack Russell bite".
+_NAMED_AFTER_PEOPLE = frozenset(
+    (
+        "Marie Curie",
+        "Florence Nightingale",
+        "Mary Seacole",
+        "Linda McCartney",
+        "Ronald McDonald",
+        "Dr Foster",
+        "Jack Russell",
+        "Sue Ryder",
+        "Douglas Macmillan",
+        "Michael Sobell",
+        "Elizabeth Garrett Anderson",
+        "Alexander Fleming",
+    )
 )
 # Capitalised words that follow a title, "patient" or a forename but are not names.
 _NOT_NAMES = _words(
@@ -469,35 +595,74 @@ def _leading_names(text: str, match: re.Match) -> tuple[list[str], int]:
     end = match.start("names")
     for part in _NAME_PART.finditer(text, match.start("names"), match.end("names")):
         word = part.group()
+        if word in _PARTICLE_WORDS:
+            names.append(word)
+            continue
         if not _is_name_word(word):
             break
         if word.lower() in _EPONYMS and _POSSESSIVE_AFTER.match(text, part.end()):
             break  # Parkinson's, Graves' disease
         names.append(word)
         end = part.end()
+    while names and names[-1] in _PARTICLE_WORDS:
+        names.pop()  # "Mr de Ward": the particle belongs to no name
     return names, end
 
 
-def _find_names(text: str, found: list[Finding]) -> None:
-    """Three ways in: a title ("Mrs Jones"), the word patient ("patient Jones"), a listed forename."""
-    for pattern in (_TITLED_NAME, _PATIENT_NAME, _FORENAME_PAIR):
-        for match in pattern.finditer(text):
-            lead = match.group("lead")
-            if pattern is _FORENAME_PAIR and lead not in FORENAMES:
-                continue
+def _starts_a_word(text: str, start: int) -> bool:
+    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_'’-")
+
+
+# Each finder yields (match, end of the name, masked form) for the names it finds.
+NameFinds = Iterator[tuple[re.Match, int, str]]
+
+
+def _titled_names(text: str) -> NameFinds:
+    for match in _TITLED_NAME.finditer(text):
+        lead = match.group("lead")
+        if not _starts_a_word(text, match.start()):
+            continue
+        names, end = _leading_names(text, match)
+        if not names:
+            continue
+        if lead in _UPPER_CASE_TITLES and not (names[0].isupper() and _is_forename(names[0].title())):
+            continue  # "MR severe", "MS relapse", "DR" as an abbreviation
+        initials = [initial.strip(". ") for initial in match.group("initials").split()]
+        yield match, end, mask_name(lead, initials + names)
+
+
+def _patient_names(text: str) -> NameFinds:
+    for match in _PATIENT_NAME.finditer(text):
+        names, end = _leading_names(text, match)
+        if names and not names[0].isupper():  # "patient DNA'd", "patient GP": acronyms, not names
+            yield match, end, mask_name("", names)
+
+
+def _forename_pairs(text: str) -> NameFinds:
+    for match in _FORENAME_PAIR.finditer(text):
+        lead = match.group("lead")
+        if _is_forename(lead):
             names, end = _leading_names(text, match)
-            if not names or _is_place(text, end) or text[match.start() : end] in _NAMED_ORGANISATIONS:
+            if names:
+                yield match, end, mask_name("", [lead, *names])
+
+
+def _find_names(text: str, found: list[Finding]) -> None:
+    """Four ways in: a title ("Mrs Jones"), the word patient ("patient Jones"), a listed forename
+    before a name ("Jane Smith"), and a surname in capitals before a listed forename ("SMITH, Jane")."""
+    for finder in (_titled_names, _patient_names, _forename_pairs):
+        for match, end, masked in finder(text):
+            if _is_place(text, end) or text[match.start() : end] in _NAMED_AFTER_PEOPLE:
                 continue
-            if pattern is _TITLED_NAME:
-                initials = [initial.strip(". ") for initial in match.group("initials").split()]
-                masked = mask_name(lead, initials + names)
-            elif pattern is _PATIENT_NAME:
-                if names[0].isupper():
-                    continue  # "patient DNA'd", "patient GP": acronyms, not names
-                masked = mask_name("", names)
-            else:
-                masked = mask_name("", [lead, *names])
             found.append(Finding.make(Kind.PERSONAL_NAME, match.start(), end, masked))
+    for match in _SURNAME_FIRST.finditer(text):
+        surname, forename = match.group("surname"), match.group("lead")
+        if _is_forename(forename) and _is_name_word(surname) and surname.lower() not in _PLACE_WORDS:
+            found.append(
+                Finding.make(
+                    Kind.PERSONAL_NAME, match.start(), match.end(), mask_name("", [surname, forename])
+                )
+            )
 
 
 # --- Putting it together -----------------------------------------------------------------------

@@ -133,8 +133,10 @@ def mask_digits(text: str, keep_start: int, keep_end: int) -> str:
 
 
 def mask_postcode(text: str) -> str:
-    """The outward code only: ``L7 8XP`` → ``L7 •••``."""
+    """The outward code only: ``L7 8XP`` → ``L7 •••``; ``BFPO 1234`` → ``BFPO •••``."""
     compact = "".join(text.split()).upper()
+    if compact.startswith("BFPO"):
+        return f"BFPO {MASK * 3}"
     return f"{compact[:-3]} {MASK * 3}"
 
 

@@ -14,7 +14,7 @@ NORTHERN_IRELAND = ((320, 399),)
 SCOTLAND_CHI = ((10, 311),)
 TEST_RANGE = ((900, 999),)
 
-_SEPARATORS = re.compile(r"[\s.\-\u2010\u2011\u2013]")
+_SEPARATORS = re.compile(r"[\s./_\-\u2010\u2011\u2013]")
 
 
 def check_digit(first_nine: str) -> int | None:
@@ -55,7 +55,7 @@ def in_issued_range(digits: str) -> bool:
 
 
 def digits_of(text: str) -> str:
-    """The text without the separators people put inside NHS numbers (space, dash, dot)."""
+    """The text without the separators people put inside NHS numbers (space, dash, dot, slash)."""
     return _SEPARATORS.sub("", text.strip())
 
 

@@ -1,11 +1,13 @@
 """Property tests: generated identifiers, in every written form, inside real clinical sentences."""
 
 import datetime
+import re
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from liaison.privacy import Kind, is_valid_nhs_number, scan_text
+from liaison.privacy import FORENAMES, Kind, is_valid_nhs_number, scan_text
+from liaison.privacy.detection import _PLACE_WORDS as PLACE_WORDS
 from liaison.privacy.nhs_number import check_digit
 from liaison.privacy.tests.corpora import HARD_NEGATIVES
 
@@ -307,3 +309,46 @@ def test_number_heavy_text_never_fails(text):
     result = scan_text(text)
     for finding in result.findings:
         assert text[finding.start : finding.end].strip() == text[finding.start : finding.end]
+
+
+SURNAMES = ("Smith", "Okonkwo", "Kowalczyk", "O'Riordan", "McAllister", "Holloway-Reid", "Nguyen", "Begum")
+# Accents people type on forenames that the list holds without them.
+ACCENTS = {"a": "áà", "e": "éèë", "i": "íï", "o": "óöø", "u": "úü", "c": "ç", "n": "ñ", "L": "Ł"}
+
+
+@st.composite
+def accented_forenames(draw) -> str:
+    forename = draw(st.sampled_from(sorted(FORENAMES)))
+    return "".join(
+        draw(st.sampled_from(char + ACCENTS[char])) if char in ACCENTS else char for char in forename
+    )
+
+
+@st.composite
+def name_in_a_sentence(draw):
+    """(text, start, name): a full name put before a lower-case word of a hard-negative sentence.
+
+    Before a capitalised word or a place word the name could be part of a place ("the Jane Smith
+    team", "Linda McCartney Centre"), which the guard allows on purpose.
+    """
+    name = f"{draw(accented_forenames())} {draw(st.sampled_from(SURNAMES))}"
+    words = draw(st.sampled_from(HARD_NEGATIVES)).split(" ")
+    slots = [
+        index
+        for index in range(1, len(words))
+        if words[index][:1].islower() and re.match(r"[a-z]*", words[index]).group() not in PLACE_WORDS
+    ]
+    assume(slots)
+    index = draw(st.sampled_from(slots))
+    before = " ".join(words[:index])
+    return f"{before} {name} {' '.join(words[index:])}", len(before) + 1, name
+
+
+@PROPERTY
+@given(name_in_a_sentence())
+def test_a_listed_forename_before_a_surname_warns_with_or_without_accents(case):
+    text, start, identifier = case
+    # Overlapping rather than covering: in "the Dr Foster Amy Smith data" the title reading wins.
+    overlapping = [f for f in scan_text(text).findings if f.start < start + len(identifier) and start < f.end]
+    assert [f.kind for f in overlapping] == [Kind.PERSONAL_NAME], (text, identifier)
+    assert not scan_text(text).blocked

@@ -15,9 +15,12 @@
   };
   // Patterns capture the character before the match (JavaScript engines in older NHS browsers lack
   // lookbehind), so a match starts at index + length of group 1.
-  var SEP = "(?:[ \\u00a0\\u2009\\u202f]{1,2}| ?[.\\-\\u2010\\u2011\\u2013] ?)?";
+  var SEP = "(?:[ \\u00a0\\u2009\\u202f]{1,2}| ?[./\\-\\u2010\\u2011\\u2013] ?)?";
   var NHS = new RegExp("(^|[^0-9])([0-9]{3}" + SEP + "[0-9]{3}" + SEP + "[0-9]{4})(?![0-9])", "g");
-  var POSTCODE = /(^|[^A-Za-z0-9])(GIR {0,2}0AA|(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?) {0,2}([0-9][ABD-HJLNP-UW-Z]{2}))(?![A-Za-z0-9])/gi;
+  // After a cue ("NHS no.", "CHI") any grouping of the ten digits counts; group 3 is the number.
+  var NHS_CUE = new RegExp("(^|[^A-Za-z0-9])((?:NHS|nhs|Nhs|CHI|H ?& ?C)(?: *(?:[Nn]o|NO|[Nn]umber|NUMBER|[Nn]um)\\b)?\\.?(?: +(?:is|was))? *[:#=\\-]? *)" +
+    "([0-9](?:(?:[ \\u00a0]{1,2}| ?[./_\\-\\u2010\\u2011\\u2013] ?)?[0-9]){9})(?![0-9])", "g");
+  var POSTCODE = /(^|[^A-Za-z0-9])(GIR {0,2}0AA|BFPO {0,2}[0-9]{1,4}|(?:ASCN|STHL|TDCU|BBND|BIQQ|FIQQ|PCRN|SIQQ|TKCA) {0,2}1ZZ|(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?) {0,2}([0-9][ABD-HJLNP-UW-Z]{2}))(?![A-Za-z0-9])/gi;
   var EMAIL = /(^|[^\w.+'%-])([A-Za-z0-9](?:[\w.+'%-]*\w)? ?@ ?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.([A-Za-z]{2,})))(?![\w-])/g;
   var DOT = "(?: *[\\[({<] *dot *[\\])}>] *| +dot +|\\.)";
   var OBFUSCATED = new RegExp("(^|[^\\w.+'-])([A-Za-z0-9][\\w+'-]*(?:" + DOT + "[A-Za-z0-9][\\w+'-]*)*)(?: *([\\[({<] *at *[\\])}>]) *| +at +)" +
@@ -32,7 +35,7 @@
     "|(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}(?![\\w/]|[.\\-][0-9])" +
     "|[0-9]{1,2}(?:st|nd|rd|th)?(?: +of)? +" + MONTH + ",? +(?:[0-9]{4}|'?[0-9]{2})(?!\\w)" +
     "|" + MONTH + " +(?:[0-9]{1,2}(?:st|nd|rd|th)?,? +)?(?:19|20)[0-9]{2}(?!\\w)" +
-    "|([0-3][0-9])([01][0-9])((?:19|20)[0-9]{2})(?!\\w))", "gi");
+    "|([0-3][0-9])([01][0-9])((?:19|20)[0-9]{2})(?!\\w)|([0-3][0-9])([01][0-9])([0-9]{2})(?!\\w))", "gi");
   var BIRTH_BEFORE = /\b(?:d\.? ?o\.? ?b\b\.?|date +of +birth|born|birthday|birth ?date)/gi;
   var BIRTH_AFTER = /^ *[(\-\u2013,:]? *(?:[A-Za-z']+ +){0,3}(?:d\.? ?o\.? ?b\b|date +of +birth|birthday)/i;
 
@@ -107,6 +110,7 @@
       found.push({ kind: kind, start: start, end: start + matched.length, masked: masked, message: MESSAGES[kind][0] + masked + MESSAGES[kind][1] });
     }
     each(NHS, text, function (m, start) { if (isValidNhsNumber(digitsOf(m[2]))) add("nhs_number", start, m[2], maskDigits(m[2], 3, 2)); });
+    each(NHS_CUE, text, function (m, start) { if (isValidNhsNumber(digitsOf(m[3]))) add("nhs_number", start + m[2].length, m[3], maskDigits(m[3], 3, 2)); });
     each(PHONE, text, function (m, start) {
       var candidate = m[2];
       for (var tries = 0; tries < 4 && digitsOf(candidate).length >= 10; tries++) {
@@ -117,7 +121,7 @@
     each(POSTCODE, text, function (m, start) {
       if (m[3] && m[3] === m[3].toLowerCase() && /^(1st|2nd|3rd|[4-9]th)$/.test(m[3])) return;
       var compact = m[2].replace(/\s/g, "").toUpperCase();
-      add("postcode", start, m[2], compact.slice(0, -3) + " " + MASK + MASK + MASK);
+      add("postcode", start, m[2], (/^BFPO/.test(compact) ? "BFPO" : compact.slice(0, -3)) + " " + MASK + MASK + MASK);
     });
     each(EMAIL, text, function (m, start) { add("email", start, m[2], maskEmail(m[2], m[4])); });
     each(OBFUSCATED, text, function (m, start) {
@@ -131,6 +135,7 @@
       var bare = m[7] !== undefined;
       if (m[3] && !isRealDate(Number(m[3]), Number(m[5]), m[6].length === 4 ? Number(m[6]) : 2000)) return;
       if (bare && !isRealDate(Number(m[7]), Number(m[8]), Number(m[9]))) return;
+      if (m[10] && !isRealDate(Number(m[10]), Number(m[11]), 2000)) return;
       if (bare || nearBirthWord(text, start, end)) add("date_of_birth", start, matched, maskMiddle(matched, 2, 2));
     });
     // One finding per stretch of text, in the same order of preference as the server.
