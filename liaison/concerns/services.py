@@ -520,11 +520,11 @@ def _store(*, membership, submission: ConcernSubmission, checked: _Checked, sour
 
 
 def route_new_concern_integration(*, concern: Concern, actor) -> None:
-    """The point where a new concern is handed to routing, inside the submitting transaction.
+    """Hand a new concern to routing, inside the submitting transaction: a concern that cannot be
+    routed is not half-stored. Routing assigns responders, starts the clocks and queues notifications."""
+    from liaison.routing.services import route_new_concern
 
-    Routing (``liaison.routing.services.route_new_concern``) is being built alongside this app; until
-    it lands this does nothing, and the concern waits, new and visible, for its responders.
-    """
+    route_new_concern(concern=concern, actor=actor)
 
 
 # --- Me too ---------------------------------------------------------------------------------------

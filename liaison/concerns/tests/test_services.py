@@ -54,8 +54,10 @@ def test_a_part_b_breach_is_stored_with_its_standard_time_limit_occurrence_event
     [occurrence] = concern.occurrences.all()
     assert occurrence.is_original and occurrence.organisation == practice
     assert occurrence.event_date == valid_submission.event_date
-    [event] = ConcernEvent.objects.filter(concern=concern)
-    assert event.kind == ConcernEventKind.SUBMITTED and event.actor == reporter.user
+    kinds = list(ConcernEvent.objects.filter(concern=concern).values_list("kind", flat=True))
+    # Submitted, then handed to routing in the same transaction.
+    assert kinds == [ConcernEventKind.SUBMITTED, ConcernEventKind.ROUTED]
+    assert ConcernEvent.objects.get(concern=concern, kind=ConcernEventKind.SUBMITTED).actor == reporter.user
     audit = AuditEvent.objects.get(object_type="concerns.Concern", object_id=str(concern.pk))
     assert audit.changes["standards"] == ["S02"]
     assert audit.changes["patient_reference_given"] is True
@@ -340,3 +342,14 @@ def test_a_trust_interface_lead_can_report_too(make_member, trust, practice, val
         submission=submission_with(valid_submission, part="A", about_organisation=practice.ods_code),
     )
     assert concern.reporter_organisation == trust
+
+
+def test_nothing_is_half_stored_when_routing_fails(reporter, valid_submission, monkeypatch):
+    def routing_down(**kwargs):
+        raise RuntimeError("routing unavailable")
+
+    monkeypatch.setattr("liaison.routing.services.route_new_concern", routing_down)
+    with pytest.raises(RuntimeError):
+        submit_concern(membership=reporter, submission=valid_submission)
+    assert Concern.objects.count() == 0 and Occurrence.objects.count() == 0
+    assert not AuditEvent.objects.filter(object_type="concerns.Concern").exists()
