@@ -211,6 +211,7 @@ def demo_people_load() -> list[dict]:
             )
     _contacts_load()
     _code_of_conduct_load()
+    demo_concerns_load()
     return rows
 
 
@@ -336,3 +337,151 @@ def demo_users() -> list[dict]:
         for m in memberships
     ]
     return sorted(rows, key=lambda row: order[row["username"]])
+
+
+@dataclass(frozen=True)
+class DemoConcern:
+    reporter: str  # a demo username
+    about: str  # an ODS code, or "user:<username>" for that demo user's organisation
+    part: str
+    aspect_of_care: str
+    days_ago: int
+    what_happened: str
+    impact: str = ""
+    standards: tuple[str, ...] = ()
+    staff_group: str = ""
+    patient_reference: tuple[str, str] = ("", "")
+    me_too: tuple[tuple[str, int], ...] = ()  # (username, days ago)
+
+
+# Fictional, PID-free concerns in both directions, through the same service as the form.
+DEMO_CONCERNS = [
+    DemoConcern(
+        "gp.liverpool",
+        "REM",
+        "B",
+        "discharge",
+        6,
+        "Discharged from the acute medical unit at the Royal Liverpool site; no electronic discharge summary "
+        "had arrived five days later. The practice learnt of the admission only when the patient rang about "
+        "new tablets.",
+        impact="Medication changes could not be reconciled and the GP spent 40 minutes chasing the ward.",
+        standards=("S02",),
+        staff_group="doctor",
+        patient_reference=("1029384", "emis"),
+        me_too=(("pm.wirral", 7), ("nurse.sefton", 4)),
+    ),
+    DemoConcern(
+        "pm.wirral",
+        "RBL",
+        "B",
+        "outpatients",
+        12,
+        "The clinic letter from the dermatology outpatient clinic arrived 19 days after the appointment. It "
+        "asked the practice to start a new cream, and the patient had already run out.",
+        impact="Staff time spent chasing the clinic, and the patient went without treatment for a week.",
+        standards=("S03",),
+        staff_group="admin",
+    ),
+    DemoConcern(
+        "nurse.sefton",
+        "RW4",
+        "A",
+        "communication",
+        20,
+        "Community mental health team discharge letters do not say whom the practice should contact with "
+        "questions, and the duty line in the letter template is no longer answered.",
+        staff_group="nurse",
+    ),
+    DemoConcern(
+        "responder.luhft",
+        "user:gp.liverpool",
+        "A",
+        "referral",
+        9,
+        "Two-week-wait referrals for suspected lower GI cancer arrive without a recent FIT result, so the "
+        "pathway cannot start until the practice sends it.",
+        staff_group="admin",
+    ),
+    DemoConcern(
+        "lead.alderhey",
+        "user:lead.practice",
+        "A",
+        "shared_care",
+        15,
+        "Families are told to ask the practice for repeat prescriptions of ADHD medication before the shared "
+        "care agreement has been sent to the practice or accepted.",
+        staff_group="doctor",
+    ),
+    DemoConcern(
+        "gp.brighton",
+        "RXH",
+        "B",
+        "outpatients",
+        25,
+        "Ophthalmology clinic letter not received three weeks after the appointment; the patient was told the "
+        "practice would arrange the follow-up drops.",
+        standards=("S03",),
+        staff_group="doctor",
+    ),
+]
+
+
+def _demo_membership(username: str) -> Membership | None:
+    return (
+        Membership.objects.filter(user__username=username, is_active=True)
+        .select_related("user", "organisation", "organisation__icb")
+        .order_by("pk")
+        .first()
+    )
+
+
+def demo_concerns_load() -> int:
+    """Submit the demo concerns and their "me too" occurrences. Idempotent: a concern already reported
+    by its demo reporter with the same text is left alone. Returns how many were added."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from liaison.concerns.models import Concern, Occurrence
+    from liaison.concerns.services import ConcernSubmission, add_occurrence, submit_concern
+
+    today = timezone.localdate()
+    added = 0
+    for spec in DEMO_CONCERNS:
+        reporter = _demo_membership(spec.reporter)
+        about = (
+            _demo_membership(spec.about.removeprefix("user:"))
+            if spec.about.startswith("user:")
+            else Organisation.objects.filter(ods_code=spec.about).first()
+        )
+        about_code = (
+            about.organisation.ods_code if isinstance(about, Membership) else getattr(about, "ods_code", "")
+        )
+        if reporter is None or not about_code:
+            continue
+        concern = Concern.objects.filter(reporter=reporter.user, what_happened=spec.what_happened).first()
+        if concern is None:
+            concern, _ = submit_concern(
+                membership=reporter,
+                submission=ConcernSubmission(
+                    part=spec.part,
+                    about_organisation=about_code,
+                    aspect_of_care=spec.aspect_of_care,
+                    staff_group=spec.staff_group,
+                    event_date=today - timedelta(days=spec.days_ago),
+                    standards=list(spec.standards),
+                    what_happened=spec.what_happened,
+                    impact=spec.impact,
+                    patient_reference=spec.patient_reference[0],
+                    patient_reference_system=spec.patient_reference[1],
+                    reporter_may_be_named=True,
+                ),
+            )
+            added += 1
+        for username, days_ago in spec.me_too:
+            member = _demo_membership(username)
+            if member is None or Occurrence.objects.filter(concern=concern, reported_by=member.user).exists():
+                continue
+            add_occurrence(membership=member, concern=concern, event_date=today - timedelta(days=days_ago))
+    return added
