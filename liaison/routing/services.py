@@ -5,10 +5,10 @@ Each function that changes a concern writes, in one transaction, the change itse
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from django.db import IntegrityError, transaction
 from django.db import models as django_models
-from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -16,15 +16,30 @@ from django.utils import timezone
 from liaison.accounts.models import Membership, Role
 from liaison.audit.models import AuditAction
 from liaison.audit.services import audit_record
-from liaison.concerns.models import Concern, ConcernEvent, ConcernEventKind
+from liaison.concerns.models import (
+    OPEN_STATUSES,
+    Concern,
+    ConcernEvent,
+    ConcernEventKind,
+    ConcernOutcome,
+    ConcernStatus,
+)
 from liaison.directory.models import Contact, ContactRole, Organisation, OrganisationType
-from liaison.routing.clocks import add_working_days
+from liaison.privacy.detection import log_detections, scan_text
+from liaison.routing.clocks import add_working_days, working_days_between
 from liaison.routing.models import (
     Assignment,
+    ClockKind,
     ClockPolicy,
     ConcernClock,
+    Escalation,
+    EscalationRung,
+    Rating,
+    ResponseRating,
+    ResponseTemplate,
     RoutingDecision,
     RoutingRule,
+    ThreadMessage,
 )
 
 # --- Notifications: the one place routing hands work to the outbox --------------------------------
@@ -490,3 +505,743 @@ def routing_rule_retire(*, rule: RoutingRule, actor) -> RoutingRule:
     rule.save()
     _rule_history(rule, kind="retired", actor=actor, before=before)
     return rule
+
+
+# --- Workflow: status, outcome, redirect, reopen, rating, merge ------------------------------------
+
+
+class WorkflowError(ValueError):
+    """A change the workflow refuses, with the field it is about and a message saying what to do."""
+
+    def __init__(self, message: str, field: str = "__all__"):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+# From each status, the statuses a responder may move the concern to. Reopening (by the reporter)
+# and redirecting have their own functions; "closed" needs an outcome first.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    ConcernStatus.NEW: frozenset({ConcernStatus.ACKNOWLEDGED}),
+    ConcernStatus.ACKNOWLEDGED: frozenset({ConcernStatus.INVESTIGATING, ConcernStatus.RESPONDED}),
+    ConcernStatus.INVESTIGATING: frozenset({ConcernStatus.ACTION_AGREED, ConcernStatus.RESPONDED}),
+    ConcernStatus.ACTION_AGREED: frozenset({ConcernStatus.INVESTIGATING, ConcernStatus.RESPONDED}),
+    ConcernStatus.RESPONDED: frozenset({ConcernStatus.INVESTIGATING, ConcernStatus.CLOSED}),
+    ConcernStatus.CLOSED: frozenset(),
+}
+RESPONDER_OUTCOMES = (ConcernOutcome.UPHELD, ConcernOutcome.PARTLY_UPHELD, ConcernOutcome.NOT_UPHELD)
+REASON_MAX = 500
+
+STATUS_NOTIFICATION = {
+    ConcernStatus.ACKNOWLEDGED: "concern_acknowledged",
+    ConcernStatus.RESPONDED: "concern_responded",
+    ConcernStatus.CLOSED: "concern_closed",
+}
+
+
+def allowed_next_statuses(concern: Concern) -> list[str]:
+    """The statuses a responder may choose next, in workflow order."""
+    allowed = ALLOWED_TRANSITIONS.get(concern.status, frozenset())
+    return [status for status in ConcernStatus.values if status in allowed]
+
+
+def check_free_text(label: str, text: str, *, field: str, confirmed: bool = False) -> str:
+    """Refuse text holding patient-identifiable data (the PID guard); warnings need ``confirmed``."""
+    text = (text or "").strip()
+    result = scan_text(text)
+    if result.clean:
+        return text
+    log_detections(field, result)
+    findings = result.blocks or ([] if confirmed else result.warnings)
+    if findings:
+        raise WorkflowError(f"{label}: {findings[0].message}", field=field)
+    return text
+
+
+def _reason(text: str, *, required: bool, label: str = "Reason", field: str = "reason") -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise WorkflowError(f"Enter the {label.lower()}", field=field)
+    if len(text) > REASON_MAX:
+        raise WorkflowError(f"{label} must be {REASON_MAX} characters or fewer", field=field)
+    return check_free_text(label, text, field=field)
+
+
+def _event(concern, *, kind, membership=None, actor=None, from_status="", to_status="", reason="", now=None):
+    return ConcernEvent.objects.create(
+        concern=concern,
+        kind=kind,
+        actor=actor if actor is not None else getattr(membership, "user", None),
+        organisation=getattr(membership, "organisation", None),
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason[:REASON_MAX],
+        occurred_at=now or timezone.now(),
+    )
+
+
+def _audit(concern, *, membership=None, actor=None, changes: dict, request=None):
+    audit_record(
+        action=AuditAction.UPDATE,
+        actor=actor if actor is not None else getattr(membership, "user", None),
+        obj=concern,
+        organisation=getattr(membership, "organisation", None),
+        changes=changes,
+        request=request,
+    )
+
+
+def _locked(concern: Concern) -> Concern:
+    """The concern row, locked for the rest of the transaction (PostgreSQL), with fresh values."""
+    fresh = Concern.objects.select_for_update().get(pk=concern.pk)
+    concern.status, concern.outcome = fresh.status, fresh.outcome
+    concern.about_organisation_id, concern.about_icb_id = fresh.about_organisation_id, fresh.about_icb_id
+    return concern
+
+
+def reporter_side_users(concern: Concern) -> list:
+    """Who hears about progress on the reporting side: the reporter and everyone who said "me too"."""
+    users = [concern.reporter]
+    users += [occurrence.reported_by for occurrence in concern.occurrences.select_related("reported_by")]
+    return _unique(users)
+
+
+def responder_side_users(concern: Concern) -> tuple[list, list[str]]:
+    users, emails = [], []
+    for assignment in concern.assignments.active().select_related("user", "contact"):
+        more_users, more_emails = assignment_recipients(assignment)
+        users += more_users
+        emails += more_emails
+    return _unique(users), _unique(emails)
+
+
+def _clock(concern: Concern) -> ConcernClock | None:
+    return ConcernClock.objects.filter(concern=concern).first()
+
+
+@transaction.atomic
+def concern_change_status(
+    *, membership, concern: Concern, to_status: str, reason: str = "", request=None
+) -> Concern:
+    """Move the concern along the workflow (see ``ALLOWED_TRANSITIONS``); the caller checks
+    ``routing.respond``. Closing needs an outcome recorded first."""
+    concern = _locked(concern)
+    from_status = concern.status
+    if to_status not in ConcernStatus.values:
+        raise WorkflowError("Choose a status from the list", field="to_status")
+    if to_status not in ALLOWED_TRANSITIONS[from_status]:
+        raise WorkflowError(
+            f"A concern that is {ConcernStatus(from_status).label.lower()} cannot be moved to "
+            f"{ConcernStatus(to_status).label.lower()}",
+            field="to_status",
+        )
+    if to_status == ConcernStatus.CLOSED and not concern.outcome:
+        raise WorkflowError("Record the outcome before closing the concern", field="to_status")
+    reason = _reason(reason, required=False)
+    now = timezone.now()
+    concern.status = to_status
+    concern.save(update_fields=["status"])
+    clock = _clock(concern)
+    if clock is not None:
+        if to_status != ConcernStatus.NEW and clock.acknowledged_at is None:
+            clock.acknowledged_at = now
+        if to_status in (ConcernStatus.RESPONDED, ConcernStatus.CLOSED) and clock.responded_at is None:
+            clock.responded_at = now
+        if to_status == ConcernStatus.CLOSED:
+            clock.stopped_at = now
+        clock.overdue_since = None  # run_clocks marks it again if another clock has run out
+        clock.save()
+    _event(
+        concern,
+        kind=ConcernEventKind.STATUS_CHANGED,
+        membership=membership,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        now=now,
+    )
+    _audit(concern, membership=membership, changes={"status": [from_status, to_status]}, request=request)
+    _notify(
+        kind=STATUS_NOTIFICATION.get(to_status, "concern_status_changed"),
+        concern=concern,
+        users=reporter_side_users(concern),
+        actor=membership.user,
+    )
+    return concern
+
+
+def concern_acknowledge(*, membership, concern: Concern, request=None) -> Concern:
+    """Acknowledge a new concern: stops the acknowledge clock."""
+    return concern_change_status(
+        membership=membership, concern=concern, to_status=ConcernStatus.ACKNOWLEDGED, request=request
+    )
+
+
+@transaction.atomic
+def concern_record_outcome(
+    *, membership, concern: Concern, outcome: str, reason: str = "", request=None
+) -> Concern:
+    """Record the outcome (upheld, partly upheld, not upheld), separately from the status."""
+    concern = _locked(concern)
+    if concern.status == ConcernStatus.CLOSED:
+        raise WorkflowError("This concern is closed: the reporter can reopen it", field="outcome")
+    if outcome not in RESPONDER_OUTCOMES:
+        raise WorkflowError("Choose upheld, partly upheld or not upheld", field="outcome")
+    reason = _reason(reason, required=False)
+    before = concern.outcome
+    concern.outcome = outcome
+    concern.save(update_fields=["outcome"])
+    _event(
+        concern,
+        kind=ConcernEventKind.OUTCOME_RECORDED,
+        membership=membership,
+        to_status=concern.status,
+        from_status=concern.status,
+        reason=f"Outcome: {ConcernOutcome(outcome).label}." + (f" {reason}" if reason else ""),
+    )
+    _audit(concern, membership=membership, changes={"outcome": [before, outcome]}, request=request)
+    return concern
+
+
+@transaction.atomic
+def concern_redirect(
+    *, membership, concern: Concern, to_organisation: Organisation, reason: str, specialty=None, request=None
+) -> RoutingDecision:
+    """ "Not ours": pass the concern to another organisation (and service) with a reason.
+
+    The concern becomes new again about ``to_organisation``, routing runs again, its clocks
+    restart, and the reporter is told. The caller checks ``routing.respond``.
+    """
+    concern = _locked(concern)
+    if concern.status == ConcernStatus.CLOSED:
+        raise WorkflowError("A closed concern cannot be redirected", field="to_organisation")
+    reason = _reason(reason, required=True, label="Why it is not yours")
+    if to_organisation is None:
+        raise WorkflowError("Choose the organisation to pass the concern to", field="to_organisation")
+    if to_organisation.pk == concern.about_organisation_id and (
+        specialty is None or specialty.pk == concern.specialty_id
+    ):
+        raise WorkflowError(
+            "The concern is already about that organisation: choose another organisation or service",
+            field="to_organisation",
+        )
+    now = timezone.now()
+    from_organisation = concern.about_organisation
+    from_status = concern.status
+    concern.about_organisation = to_organisation
+    concern.about_icb = (
+        to_organisation if to_organisation.org_type == OrganisationType.ICB else to_organisation.icb
+    )
+    if specialty is not None:
+        concern.specialty = specialty
+    concern.status = ConcernStatus.NEW
+    concern.save(update_fields=["about_organisation", "about_icb", "specialty", "status"])
+    text = f"Passed from {from_organisation.display_name} to {to_organisation.display_name}. Not ours because: {reason}"
+    _event(
+        concern,
+        kind=ConcernEventKind.REDIRECTED,
+        membership=membership,
+        from_status=from_status,
+        to_status=ConcernStatus.NEW,
+        reason=text,
+        now=now,
+    )
+    _audit(
+        concern,
+        membership=membership,
+        changes={
+            "about_organisation": [from_organisation.ods_code, to_organisation.ods_code],
+            "status": [from_status, ConcernStatus.NEW],
+        },
+        request=request,
+    )
+    decision = route_concern(
+        concern=concern,
+        actor=membership.user,
+        reason_prefix=f"Redirected by {from_organisation.display_name}.",
+    )
+    clock_start(concern=concern)
+    _notify(
+        kind="concern_redirected", concern=concern, users=reporter_side_users(concern), actor=membership.user
+    )
+    return decision
+
+
+def _last_status_change(concern: Concern, statuses) -> ConcernEvent | None:
+    return (
+        ConcernEvent.objects.filter(
+            concern=concern, kind=ConcernEventKind.STATUS_CHANGED, to_status__in=statuses
+        )
+        .order_by("-occurred_at", "-id")
+        .first()
+    )
+
+
+def reopen_deadline(concern: Concern):
+    """The last moment the reporter may reopen the concern, or None when it cannot be reopened."""
+    if concern.status not in (ConcernStatus.RESPONDED, ConcernStatus.CLOSED):
+        return None
+    event = _last_status_change(concern, [ConcernStatus.RESPONDED, ConcernStatus.CLOSED])
+    if event is None:
+        return None
+    days = clock_settings_for(concern.about_icb).reopen_days
+    return event.occurred_at + timedelta(days=days)
+
+
+@transaction.atomic
+def concern_reopen(*, membership, concern: Concern, reason: str, request=None) -> Concern:
+    """The reporter's organisation reopens a responded or closed concern within 28 days (per ICB).
+
+    It goes back to investigating, the outcome is cleared and the respond clock starts again.
+    """
+    concern = _locked(concern)
+    if membership.organisation_id != concern.reporter_organisation_id:
+        raise WorkflowError("Only the organisation that reported the concern can reopen it")
+    deadline = reopen_deadline(concern)
+    if deadline is None:
+        raise WorkflowError("Only a concern that has been responded to or closed can be reopened")
+    if timezone.now() > deadline:
+        raise WorkflowError(
+            f"This concern can no longer be reopened: the last day was {deadline:%-d %B %Y}. Report it again instead."
+        )
+    reason = _reason(reason, required=True, label="Why you are reopening it")
+    from_status, outcome = concern.status, concern.outcome
+    concern.status, concern.outcome = ConcernStatus.INVESTIGATING, ""
+    concern.save(update_fields=["status", "outcome"])
+    clock = _clock(concern) or clock_start(concern=concern)
+    policy = clock_settings_for(concern.about_icb)
+    clock.cycle += 1
+    clock.respond_due = add_working_days(timezone.localdate(), policy.respond_days)
+    clock.acknowledged_at = clock.acknowledged_at or timezone.now()
+    clock.responded_at = clock.stopped_at = clock.overdue_since = None
+    clock.save()
+    _event(
+        concern,
+        kind=ConcernEventKind.REOPENED,
+        membership=membership,
+        from_status=from_status,
+        to_status=ConcernStatus.INVESTIGATING,
+        reason=reason,
+    )
+    _audit(
+        concern,
+        membership=membership,
+        changes={"status": [from_status, ConcernStatus.INVESTIGATING], "outcome": [outcome, ""]},
+        request=request,
+    )
+    users, emails = responder_side_users(concern)
+    _notify(kind="concern_reopened", concern=concern, users=users, emails=emails, actor=membership.user)
+    return concern
+
+
+@transaction.atomic
+def concern_rate(*, membership, concern: Concern, score: int, request=None) -> Rating:
+    """The reporter's organisation rates the response (1 very poor … 5 very good), once per response."""
+    concern = _locked(concern)
+    if membership.organisation_id != concern.reporter_organisation_id:
+        raise WorkflowError("Only the organisation that reported the concern can rate the response")
+    if concern.status not in (ConcernStatus.RESPONDED, ConcernStatus.CLOSED):
+        raise WorkflowError("You can rate the response once the concern has been responded to")
+    try:
+        score = ResponseRating(int(score))
+    except (TypeError, ValueError):
+        raise WorkflowError("Choose a rating from very poor to very good", field="score") from None
+    clock = _clock(concern)
+    cycle = clock.cycle if clock else 1
+    if Rating.objects.filter(concern=concern, cycle=cycle).exists():
+        raise WorkflowError("The response has already been rated", field="score")
+    rating = Rating.objects.create(
+        concern=concern, cycle=cycle, rated_by=membership.user, score=score, rated_at=timezone.now()
+    )
+    _event(
+        concern,
+        kind=ConcernEventKind.RATED,
+        membership=membership,
+        reason=f"Rated {int(score)} out of 5: {score.label}",
+    )
+    _audit(concern, membership=membership, changes={"rating": [None, int(score)]}, request=request)
+    return rating
+
+
+@transaction.atomic
+def concern_merge(
+    *, membership, duplicate: Concern, into: Concern, reason: str = "", request=None
+) -> Concern:
+    """Merge ``duplicate`` into ``into``: every occurrence moves across, the duplicate closes as a duplicate.
+
+    A person who reported both on the same day already has that occurrence on ``into``, so theirs
+    is the one kept. The caller checks ``routing.respond`` on both concerns.
+    """
+    if duplicate.pk == into.pk:
+        raise WorkflowError("Choose a different concern to merge into", field="into")
+    duplicate, into = _locked(duplicate), _locked(into)
+    if duplicate.status == ConcernStatus.CLOSED or into.status == ConcernStatus.CLOSED:
+        raise WorkflowError("Closed concerns cannot be merged", field="into")
+    reason = _reason(reason, required=False)
+    existing = set(into.occurrences.values_list("reported_by_id", "event_date"))
+    moving = list(duplicate.occurrences.all())
+    moved = 0
+    for occurrence in moving:
+        if (occurrence.reported_by_id, occurrence.event_date) in existing:
+            continue
+        occurrence.concern = into
+        occurrence.is_original = False
+        occurrence.save(update_fields=["concern", "is_original"])
+        existing.add((occurrence.reported_by_id, occurrence.event_date))
+        moved += 1
+    now = timezone.now()
+    from_status = duplicate.status
+    duplicate.status, duplicate.outcome = ConcernStatus.CLOSED, ConcernOutcome.DUPLICATE
+    duplicate.save(update_fields=["status", "outcome"])
+    clock = _clock(duplicate)
+    if clock is not None:
+        clock.stopped_at = now
+        clock.save(update_fields=["stopped_at"])
+    duplicate.assignments.active().update(ended_at=now)
+    suffix = f" {reason}" if reason else ""
+    _event(
+        duplicate,
+        kind=ConcernEventKind.MERGED,
+        membership=membership,
+        from_status=from_status,
+        to_status=ConcernStatus.CLOSED,
+        reason=f"Merged into {into.reference} as a duplicate.{suffix}",
+        now=now,
+    )
+    _event(
+        into,
+        kind=ConcernEventKind.MERGED,
+        membership=membership,
+        from_status=into.status,
+        to_status=into.status,
+        reason=f"{duplicate.reference} merged into this concern: {moved} occurrence(s) moved across.{suffix}",
+        now=now,
+    )
+    _audit(
+        duplicate,
+        membership=membership,
+        changes={
+            "status": [from_status, ConcernStatus.CLOSED],
+            "outcome": ["", ConcernOutcome.DUPLICATE],
+            "merged_into": [None, into.reference],
+        },
+        request=request,
+    )
+    _notify(
+        kind="concern_merged", concern=duplicate, users=reporter_side_users(duplicate), actor=membership.user
+    )
+    return into
+
+
+# --- The thread and response templates ---------------------------------------------------------------
+
+MESSAGE_MAX = 5000
+
+
+@transaction.atomic
+def thread_post(
+    *, membership, concern: Concern, body: str, internal: bool = False, confirmed: bool = False, request=None
+) -> ThreadMessage:
+    """Post a message in the concern's thread, or an internal note for the responding organisation.
+
+    The caller decides who may post (``routing.respond`` for responders, the reporting organisation
+    for messages); only responders may add internal notes. The text passes the PID guard.
+    """
+    label = "Note" if internal else "Message"
+    body = (body or "").strip()
+    if not body:
+        raise WorkflowError(f"Enter your {label.lower()}", field="body")
+    if len(body) > MESSAGE_MAX:
+        raise WorkflowError(f"{label} must be {MESSAGE_MAX:,} characters or fewer", field="body")
+    body = check_free_text(label, body, field="body", confirmed=confirmed)
+    now = timezone.now()
+    message = ThreadMessage.objects.create(
+        concern=concern,
+        author=membership.user,
+        organisation=membership.organisation,
+        body=body,
+        is_internal=internal,
+        created_at=now,
+    )
+    _event(
+        concern,
+        kind=ConcernEventKind.NOTE_ADDED if internal else ConcernEventKind.MESSAGE_POSTED,
+        membership=membership,
+        reason=f"{label} from {membership.organisation.display_name}",
+        now=now,
+    )
+    audit_record(
+        action=AuditAction.CREATE,
+        actor=membership.user,
+        obj=message,
+        organisation=membership.organisation,
+        request=request,
+        object_repr=f"{label} on {concern.reference}",
+    )
+    if not internal:
+        if membership.organisation_id == concern.reporter_organisation_id:
+            users, emails = responder_side_users(concern)
+        else:
+            users, emails = reporter_side_users(concern), []
+        _notify(kind="reply_posted", concern=concern, users=users, emails=emails, actor=membership.user)
+    return message
+
+
+@transaction.atomic
+def response_template_save(
+    *, membership, title: str, body: str, template: ResponseTemplate | None = None, request=None
+) -> ResponseTemplate:
+    """Add or change one of the organisation's response templates. The text passes the PID guard."""
+    title = (title or "").strip()
+    if not title:
+        raise WorkflowError("Enter a title for the template", field="title")
+    if len(title) > 120:
+        raise WorkflowError("Title must be 120 characters or fewer", field="title")
+    body = (body or "").strip()
+    if not body:
+        raise WorkflowError("Enter the text of the template", field="body")
+    body = check_free_text("Template", body, field="body")
+    if template is None:
+        template = ResponseTemplate(organisation=membership.organisation)
+        before = {}
+    else:
+        before = {"title": template.title, "body": template.body}
+    template.title, template.body = title, body
+    template.save()
+    audit_record(
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        actor=membership.user,
+        obj=template,
+        organisation=membership.organisation,
+        request=request,
+        changes={
+            key: [before.get(key), value]
+            for key, value in {"title": title, "body": body}.items()
+            if before.get(key) != value
+        },
+    )
+    return template
+
+
+# --- run_clocks: overdue and the escalation ladder ---------------------------------------------------
+
+
+@dataclass
+class Rung:
+    rung: EscalationRung
+    organisation: Organisation | None
+    users: list = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+
+def _contacts(organisation: Organisation | None, role: str, specialty_id: int | None = None) -> list[Contact]:
+    if organisation is None:
+        return []
+    contacts = Contact.objects.filter(organisation=organisation, role=role, is_active=True).select_related(
+        "user", "service"
+    )
+    if specialty_id is not None and role == ContactRole.SERVICE_LEAD:
+        for_service = [
+            contact
+            for contact in contacts
+            if contact.service and contact.service.specialty_id == specialty_id
+        ]
+        if for_service:
+            return for_service
+    if role == ContactRole.SERVICE_LEAD:
+        return [contact for contact in contacts if contact.service_id is None]
+    return list(contacts)
+
+
+def _members(organisation: Organisation | None, role: str) -> list:
+    if organisation is None:
+        return []
+    return [
+        membership.user
+        for membership in Membership.objects.active()
+        .filter(organisation=organisation, role=role, user__is_active=True)
+        .select_related("user")
+    ]
+
+
+def escalation_rung(concern: Concern, rung: EscalationRung) -> Rung:
+    """Who is at this step of the ladder for this concern. See docs/routing.md.
+
+    1. Service lead: who's-who service leads at the organisation the concern is about (its trust,
+       for a trust site) for the concern's specialty; without one, its service leads not tied to a
+       service.
+    2. Trust interface lead: members with the interface lead role there, and its who's-who
+       interface leads.
+    3. Medical director: its who's-who medical director.
+    4. ICB quality lead: the who's-who quality lead at the concern's ICB; without one, the ICB
+       interface team (ICB analysts).
+    """
+    organisation = _organisation_for_defaults(concern.about_organisation)
+    users: list = []
+    contacts: list[Contact] = []
+    if rung == EscalationRung.SERVICE_LEAD:
+        contacts = _contacts(organisation, ContactRole.SERVICE_LEAD, concern.specialty_id)
+    elif rung == EscalationRung.TRUST_INTERFACE_LEAD:
+        users = _members(organisation, Role.INTERFACE_LEAD)
+        contacts = _contacts(organisation, ContactRole.INTERFACE_LEAD)
+    elif rung == EscalationRung.MEDICAL_DIRECTOR:
+        contacts = _contacts(organisation, ContactRole.MEDICAL_DIRECTOR)
+    else:
+        organisation = concern.about_icb
+        contacts = _contacts(organisation, ContactRole.QUALITY_LEAD)
+        if not contacts:
+            users = _members(organisation, Role.ICB_ANALYST)
+    names = [
+        f"{user.display_name} ({Role(Role.INTERFACE_LEAD if rung == 2 else Role.ICB_ANALYST).label})"
+        for user in users
+    ]
+    for contact in contacts:
+        names.append(f"{contact.name} ({contact.get_role_display()})")
+        if contact.user_id:
+            users.append(contact.user)
+    emails = [contact.email for contact in contacts if not contact.user_id and contact.email]
+    return Rung(
+        rung=rung,
+        organisation=organisation,
+        users=_unique(users),
+        emails=_unique(emails),
+        names=_unique(names),
+    )
+
+
+@dataclass
+class ClockRunReport:
+    checked: int = 0
+    marked_overdue: int = 0
+    escalations: int = 0
+    found_nobody: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"Checked {self.checked} concerns: {self.marked_overdue} newly overdue, "
+            f"{self.escalations} escalations ({self.found_nobody} steps with nobody named)"
+        )
+
+
+def _running_clock(clock: ConcernClock, today: date) -> tuple[str, date] | None:
+    """The clock that has run out (acknowledge first), with its due date; None if none has."""
+    if clock.acknowledged_at is None and working_days_between(clock.acknowledge_due, today) >= 1:
+        return ClockKind.ACKNOWLEDGE, clock.acknowledge_due
+    if clock.responded_at is None and working_days_between(clock.respond_due, today) >= 1:
+        return ClockKind.RESPOND, clock.respond_due
+    return None
+
+
+def _escalate(concern: Concern, clock: ConcernClock, kind: str, rung: EscalationRung, now, report) -> bool:
+    """Record one step up the ladder and tell them; False if it was already done."""
+    if Escalation.objects.filter(concern=concern, cycle=clock.cycle, clock=kind, rung=rung).exists():
+        return False
+    found = escalation_rung(concern, rung)
+    nobody = not (found.users or found.emails)
+    try:
+        with transaction.atomic():
+            Escalation.objects.create(
+                concern=concern,
+                cycle=clock.cycle,
+                clock=kind,
+                rung=rung,
+                escalated_at=now,
+                recipients=found.names,
+                found_nobody=nobody,
+            )
+    except IntegrityError:  # Another run got there first.
+        return False
+    what = "acknowledged" if kind == ClockKind.ACKNOWLEDGE else "responded to"
+    where = found.organisation.display_name if found.organisation else "the ICB"
+    if nobody:
+        reason = (
+            f"Not {what} in time. Escalation step {int(rung)} ({rung.label}): nobody is named for "
+            f"{where}, so it goes straight on to the next step."
+        )
+        report.found_nobody += 1
+    else:
+        reason = f"Not {what} in time. Escalated to the {rung.label.lower().replace('icb', 'ICB')} at {where}: {', '.join(found.names)}."
+    ConcernEvent.objects.create(
+        concern=concern,
+        kind=ConcernEventKind.ESCALATED,
+        organisation=found.organisation,
+        reason=reason[:REASON_MAX],
+        occurred_at=now,
+    )
+    _notify(
+        kind="concern_escalated",
+        concern=concern,
+        users=found.users,
+        emails=found.emails,
+        key=f"escalation:{concern.pk}:{clock.cycle}:{kind}:{int(rung)}",
+    )
+    report.escalations += 1
+    return True
+
+
+def _clock_check(clock: ConcernClock, today: date, now, report: ClockRunReport) -> None:
+    concern = clock.concern
+    running = _running_clock(clock, today)
+    if running is None:
+        return
+    kind, due = running
+    policy = clock_settings_for(concern.about_icb)
+    if clock.overdue_since is None:
+        clock.overdue_since = today
+        clock.save(update_fields=["overdue_since"])
+        what = "acknowledged" if kind == ClockKind.ACKNOWLEDGE else "responded to"
+        ConcernEvent.objects.create(
+            concern=concern,
+            kind=ConcernEventKind.OVERDUE,
+            from_status=concern.status,
+            to_status=concern.status,
+            reason=f"Not {what} by {due:%-d %B %Y} ({kind} clock).",
+            occurred_at=now,
+        )
+        users, emails = responder_side_users(concern)
+        _notify(
+            kind="concern_overdue",
+            concern=concern,
+            users=users,
+            emails=emails,
+            key=f"overdue:{concern.pk}:{clock.cycle}:{kind}",
+        )
+        report.marked_overdue += 1
+    late = working_days_between(due, today)
+    # Step 1 on the first working day late, then one step every ``escalation_step_days``. A step
+    # with nobody named passes straight on to the next, so the ladder never stops at an empty rung.
+    reached = min(len(EscalationRung), 1 + (late - 1) // max(policy.escalation_step_days, 1))
+    for rung in EscalationRung:
+        if rung > reached:
+            break
+        _escalate(concern, clock, kind, rung, now, report)
+        done = Escalation.objects.get(concern=concern, cycle=clock.cycle, clock=kind, rung=rung)
+        if done.found_nobody and rung == reached and reached < len(EscalationRung):
+            reached += 1
+
+
+def clocks_run(*, today: date | None = None) -> ClockRunReport:
+    """Mark concerns whose clock has run out as overdue and escalate them up the ladder.
+
+    Idempotent: each concern is marked overdue once per clock cycle and each rung is escalated
+    once (a unique row per concern, cycle, clock and rung), so running it twice changes nothing.
+    Each concern is handled in its own transaction, so one failure does not undo the others.
+    """
+    today = today or timezone.localdate()
+    now = timezone.now()
+    report = ClockRunReport()
+    due = ConcernClock.objects.filter(stopped_at__isnull=True, concern__status__in=OPEN_STATUSES).filter(
+        Q(acknowledged_at__isnull=True, acknowledge_due__lt=today)
+        | Q(responded_at__isnull=True, respond_due__lt=today)
+    )
+    for clock_id in due.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            clock = (
+                ConcernClock.objects.select_for_update()
+                .select_related("concern__about_organisation__parent", "concern__about_icb")
+                .get(pk=clock_id)
+            )
+            report.checked += 1
+            _clock_check(clock, today, now, report)
+    return report
