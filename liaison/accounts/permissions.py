@@ -100,6 +100,38 @@ def _gp_practice(membership, obj) -> bool:
     )
 
 
+def _responds(membership, obj) -> bool:
+    """Responders and interface leads; for a concern, only where routing makes them its responders."""
+    if membership.role not in (Role.RESPONDER, Role.INTERFACE_LEAD):
+        return False
+    if obj is None:
+        return True
+    from liaison.routing.selectors import viewer_relationship
+
+    return viewer_relationship(membership, obj) == "responder"
+
+
+def _icb_interface_team(membership, obj) -> bool:
+    """ICB analysts and interface leads working at an ICB: they see every concern in their ICB."""
+    return (
+        membership.organisation.org_type == OrganisationType.ICB
+        and membership.role in (Role.ICB_ANALYST, Role.INTERFACE_LEAD)
+        and (obj is None or _in_scope(membership, _organisation_of(obj)))
+    )
+
+
+def _icb_administrator(membership, obj) -> bool:
+    """Administrators at an ICB, for their own ICB's settings (routing rules, clock policy)."""
+    return membership.organisation.org_type == OrganisationType.ICB and _administrator(membership, obj)
+
+
+def _manage_templates(membership, obj) -> bool:
+    """An organisation's interface lead, for its own response templates."""
+    return membership.role == Role.INTERFACE_LEAD and (
+        obj is None or _in_scope(membership, _organisation_of(obj))
+    )
+
+
 RULES: dict[str, Callable[[Membership, object], bool]] = {
     "directory.view": _anyone,
     "directory.edit_contacts": _edit_contacts,
@@ -111,6 +143,13 @@ RULES: dict[str, Callable[[Membership, object], bool]] = {
     "notifications.view_deliveries": _administrator,
     "notifications.retry_delivery": _administrator,
     "api.use": _anyone,
+    # Routing and response (liaison.routing): who acts on a concern is decided by its assignments.
+    "routing.respond": _responds,
+    "routing.view_inbox": _responds,
+    "routing.view_icb_queue": _icb_interface_team,
+    "routing.manage_rules": _icb_administrator,
+    "routing.manage_clock_policy": _icb_administrator,
+    "routing.manage_templates": _manage_templates,
     # NHS 111 messages: a practice sees its patients'; the ICB team the unregistered queue and scorecards.
     "nhs111.view_inbox": _gp_practice,
     "nhs111.act_on_message": _gp_practice,
