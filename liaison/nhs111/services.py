@@ -174,16 +174,21 @@ def message_receive(*, data, credential: SenderCredential, request_id: str, corr
         if refused is not None:
             return refused
     try:
-        return _check_and_store(
+        receipt = _check_and_store(
             data=data,
             sender=sender,
             message_id=message_id,
             request_id=request_id,
             correlation_id=correlation_id,
         )
-    finally:
+    except BaseException:
         if message_id:
             _release_claim(sender_ods=sender.ods_code, message_id=message_id)
+        raise
+    if receipt.message is None and message_id:
+        # Rejected: release the claim so a corrected message with the same id can be sent again.
+        _release_claim(sender_ods=sender.ods_code, message_id=message_id)
+    return receipt
 
 
 def _check_and_store(*, data, sender, message_id, request_id, correlation_id) -> Receipt:
