@@ -238,7 +238,7 @@ _PHONE_CANDIDATE = re.compile(
     """,
     re.VERBOSE,
 )
-_LAST_PHONE_GROUP = re.compile(r"[ .\-]?[0-9]{2,6}\Z")
+_LAST_PHONE_GROUP = re.compile(r"[ .\-][0-9]+\Z")
 
 
 def _is_uk_phone_number(candidate: str) -> bool:
@@ -259,11 +259,9 @@ def _is_uk_phone_number(candidate: str) -> bool:
 def _find_phones(text: str, found: list[Finding]) -> None:
     for match in _PHONE_CANDIDATE.finditer(text):
         candidate = match.group()
-        # The candidate may run into following numbers ("07700 900123 15 tablets"): drop trailing
-        # groups until it is a phone number or too short to be one.
-        for _ in range(4):
-            if sum(char.isdigit() for char in candidate) < 10:
-                break
+        # The candidate may run into following numbers ("07700 900123 15 tablets", "0151 496 0123
+        # 999 000 0018"): drop trailing groups until it is a phone number or too short to be one.
+        while sum(char.isdigit() for char in candidate) >= 10:
             if _is_uk_phone_number(candidate):
                 start = match.start()
                 found.append(

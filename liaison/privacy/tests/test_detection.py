@@ -161,6 +161,8 @@ def test_web_addresses_and_ordinary_at_are_not_emails(text):
         ("freephone 0800 123 4567", "0800 123 4567"),
         ("a short area code 016977 3456", "016977 3456"),
         ("mobile 07700 900123 15 tablets", "07700 900123"),
+        ("mobile 07700 900123 999 000 0019 on the form", "07700 900123"),
+        ("landline 01632960296 and 3 more", "01632960296"),
     ],
 )
 def test_blocks_uk_phone_numbers(text, span):

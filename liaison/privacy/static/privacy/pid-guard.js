@@ -113,9 +113,11 @@
     each(NHS_CUE, text, function (m, start) { if (isValidNhsNumber(digitsOf(m[3]))) add("nhs_number", start + m[2].length, m[3], maskDigits(m[3], 3, 2)); });
     each(PHONE, text, function (m, start) {
       var candidate = m[2];
-      for (var tries = 0; tries < 4 && digitsOf(candidate).length >= 10; tries++) {
+      // Drop trailing groups that ran into the number ("07700 900123 15 tablets"), as the server does.
+      for (var shorter = candidate; digitsOf(candidate).length >= 10; candidate = shorter) {
         if (isPhone(candidate)) { add("phone", start, candidate, maskDigits(candidate, 2, 2)); return; }
-        candidate = candidate.replace(/[ .\-]?[0-9]{2,6}$/, "");
+        shorter = candidate.replace(/[ .\-][0-9]+$/, "");
+        if (shorter === candidate) return;
       }
     });
     each(POSTCODE, text, function (m, start) {
