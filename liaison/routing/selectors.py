@@ -7,8 +7,8 @@ Who sees a concern's case page, and as whom:
   reference, internal notes and the actions.
 - **reporter**: anyone at the reporting organisation. Sees the patient reference and the thread,
   never internal notes.
-- **icb**: the ICB interface team (ICB analysts, administrators and interface leads at the ICB
-  of either organisation). Sees everything in its ICB except the patient reference and internal notes.
+- **icb**: the ICB interface team (ICB analysts and interface leads at the ICB of either
+  organisation; administrators manage people and rules, not concerns). Sees everything in its ICB except the patient reference and internal notes.
 
 The reporter's name is shown to responders only if the reporter agreed; always to the ICB team
 and the reporting organisation.
@@ -16,16 +16,35 @@ and the reporting organisation.
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
 from liaison.accounts.models import Membership, Role
-from liaison.accounts.permissions import is_icb_wide
-from liaison.concerns.models import Concern, ConcernEvent
-from liaison.directory.models import Organisation, OrganisationType
+from liaison.concerns.models import OPEN_STATUSES, Concern, ConcernEvent, ConcernStatus
+from liaison.directory.models import (
+    PROVIDER_TYPES,
+    Organisation,
+    OrganisationService,
+    OrganisationType,
+    Place,
+)
 from liaison.routing.models import (
     Assignment,
+    ClockPolicy,
     ConcernClock,
     Escalation,
+    Rating,
     ResponseTemplate,
     RoutingDecision,
     RoutingRule,
@@ -34,7 +53,7 @@ from liaison.routing.models import (
 )
 
 RESPONDER_ROLES = {Role.RESPONDER, Role.INTERFACE_LEAD}
-ICB_TEAM_ROLES = {Role.ICB_ANALYST, Role.ADMINISTRATOR, Role.INTERFACE_LEAD}
+ICB_TEAM_ROLES = {Role.ICB_ANALYST, Role.INTERFACE_LEAD}
 
 
 def is_icb_team(membership: Membership | None) -> bool:
@@ -42,7 +61,7 @@ def is_icb_team(membership: Membership | None) -> bool:
     return bool(
         membership
         and membership.organisation.org_type == OrganisationType.ICB
-        and (membership.role in ICB_TEAM_ROLES or is_icb_wide(membership))
+        and membership.role in ICB_TEAM_ROLES
     )
 
 
@@ -70,7 +89,7 @@ def viewer_relationship(membership: Membership | None, concern: Concern) -> str 
 
 
 @dataclass
-class Case:
+class CaseView:
     """A concern as one viewer may see it on the case page."""
 
     concern: Concern
@@ -99,6 +118,14 @@ class Case:
     def shows_reporter_name(self) -> bool:
         return self.relationship != "responder" or self.concern.reporter_may_be_named
 
+    def shows_name_of(self, user_id: int | None, organisation_id: int | None) -> bool:
+        """May this viewer see the name of someone who acted on the concern? Not the reporter's,
+        nor a colleague's at the reporting organisation, when a responder views and they did not agree."""
+        if user_id is None or self.shows_reporter_name:
+            return user_id is not None
+        concern = self.concern
+        return user_id != concern.reporter_id and organisation_id != concern.reporter_organisation_id
+
 
 def concern_by_reference(reference: str) -> Concern | None:
     pk = Concern.pk_from_reference(reference or "")
@@ -118,7 +145,7 @@ def concern_by_reference(reference: str) -> Concern | None:
     )
 
 
-def case_for(membership: Membership | None, reference: str) -> Case | None:
+def case_for(membership: Membership | None, reference: str) -> CaseView | None:
     """The case page's data for this viewer, or None when they may not see the concern."""
     concern = concern_by_reference(reference)
     if concern is None:
@@ -137,7 +164,7 @@ def case_for(membership: Membership | None, reference: str) -> Case | None:
         templates = list(
             ResponseTemplate.objects.filter(organisation=membership.organisation, is_active=True)
         )
-    return Case(
+    return CaseView(
         concern=concern,
         relationship=relationship,
         clock=ConcernClock.objects.filter(concern=concern).first(),
@@ -150,6 +177,15 @@ def case_for(membership: Membership | None, reference: str) -> Case | None:
         escalations=list(Escalation.objects.filter(concern=concern)),
         templates=templates,
     )
+
+
+def can_rate(concern: Concern) -> bool:
+    """Has the current response been answered and not yet rated?"""
+    if concern.status not in ("responded", "closed"):
+        return False
+    clock = ConcernClock.objects.filter(concern=concern).first()
+    cycle = clock.cycle if clock else 1
+    return not Rating.objects.filter(concern=concern, cycle=cycle).exists()
 
 
 # --- Routing rules ------------------------------------------------------------------------------
@@ -201,3 +237,174 @@ def concerns_for_responder(membership: Membership) -> QuerySet[Concern]:
         | Q(about_organisation__parent=organisation, about_organisation__org_type=OrganisationType.TRUST_SITE)
         | assignments_by_organisation_exists(organisation.pk)
     )
+
+
+# --- Queues: the responder's inbox and the ICB view ---------------------------------------------
+
+INBOX_SCOPES = {
+    "mine": "Assigned to me",
+    "service": "My service",
+    "organisation": "My organisation",
+}
+
+
+def _queue_base(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
+    """List columns only, overdue first, then the soonest due, then the oldest."""
+    due = Case(
+        When(clock__acknowledged_at__isnull=True, then=F("clock__acknowledge_due")),
+        When(clock__responded_at__isnull=True, then=F("clock__respond_due")),
+        default=Value(None),
+        output_field=DateField(),
+    )
+    return (
+        concerns.select_related("about_organisation", "reporter_organisation", "specialty", "clock")
+        .prefetch_related(Prefetch("standards_breached", queryset=_standards()))
+        .annotate(
+            is_overdue=Case(
+                When(clock__overdue_since__isnull=False, clock__stopped_at__isnull=True, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+            due_on=due,
+        )
+        .order_by("-is_overdue", F("due_on").asc(nulls_last=True), "submitted_at", "id")
+    )
+
+
+def _standards():
+    from liaison.concerns.models import ConcernStandard
+
+    return ConcernStandard.objects.select_related("standard").only(
+        "concern_id", "standard__code", "standard__title"
+    )
+
+
+def inbox_for(
+    membership: Membership | None, *, scope: str = "organisation", state: str = "open"
+) -> QuerySet[Concern]:
+    """A responder's inbox: concerns assigned to them, to their service, or to their organisation.
+
+    "My service" is the services the who's who names them for (a contact linked to their user).
+    Open concerns by default ("all" for every state); overdue first.
+    """
+    if membership is None or membership.role not in RESPONDER_ROLES:
+        return Concern.objects.none()
+    organisation = membership.organisation
+    active = Assignment.objects.filter(concern=OuterRef("pk"), ended_at__isnull=True)
+    if scope == "mine":
+        condition = Exists(active.filter(Q(user=membership.user) | Q(contact__user=membership.user)))
+    elif scope == "service":
+        specialties = OrganisationService.objects.filter(
+            contacts__user=membership.user, organisation=organisation
+        ).values("specialty_id")
+        condition = Exists(active.filter(organisation=organisation)) & Q(specialty_id__in=specialties)
+    else:
+        condition = Exists(active.filter(organisation=organisation))
+    concerns = Concern.objects.filter(condition)
+    if state != "all":
+        concerns = concerns.filter(status__in=OPEN_STATUSES)
+    return _queue_base(concerns)
+
+
+@dataclass
+class IcbFilters:
+    place: int | None = None
+    provider: str = ""
+    standard: str = ""
+    state: str = "open"
+    overdue: bool = False
+
+
+def icb_queue(membership: Membership | None, filters: IcbFilters) -> QuerySet[Concern]:
+    """Every concern about or from the ICB team's ICB, across providers, filtered."""
+    if not is_icb_team(membership):
+        return Concern.objects.none()
+    icb = membership.organisation
+    concerns = Concern.objects.filter(Q(about_icb=icb) | Q(reporter_icb=icb))
+    if filters.place:
+        concerns = concerns.filter(
+            Q(about_organisation__place_id=filters.place) | Q(reporter_organisation__place_id=filters.place)
+        )
+    if filters.provider:
+        concerns = concerns.filter(about_organisation__ods_code=filters.provider)
+    if filters.standard:
+        concerns = concerns.filter(standards_breached__standard__code=filters.standard)
+    if filters.state == "open":
+        concerns = concerns.filter(status__in=OPEN_STATUSES)
+    elif filters.state in ConcernStatus.values:
+        concerns = concerns.filter(status=filters.state)
+    if filters.overdue:
+        concerns = concerns.filter(clock__overdue_since__isnull=False, clock__stopped_at__isnull=True)
+    return _queue_base(concerns.distinct())
+
+
+@dataclass
+class IcbFilterOptions:
+    places: list
+    providers: list
+    standards: list
+
+
+def icb_filter_options(membership: Membership) -> IcbFilterOptions:
+    from liaison.standards.models import Standard
+
+    icb = membership.organisation
+    return IcbFilterOptions(
+        places=list(Place.objects.filter(icb=icb).order_by("name")),
+        providers=list(
+            Organisation.objects.filter(
+                icb=icb, org_type__in=PROVIDER_TYPES, closed_on__isnull=True
+            ).order_by("name")
+        ),
+        standards=list(Standard.objects.filter(is_active=True).order_by("code")),
+    )
+
+
+# --- Administration: clock policy, templates, rule form choices ---------------------------------
+
+
+def clock_policy_for(icb: Organisation) -> ClockPolicy | None:
+    return ClockPolicy.objects.filter(icb=icb).select_related("updated_by").first()
+
+
+def response_templates_for(organisation: Organisation) -> QuerySet[ResponseTemplate]:
+    return ResponseTemplate.objects.filter(organisation=organisation, is_active=True)
+
+
+def response_template_in(organisation: Organisation, pk) -> ResponseTemplate | None:
+    try:
+        return response_templates_for(organisation).filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class RuleFormChoices:
+    specialties: list
+    standards: list
+    places: list
+    contacts: list
+
+
+def rule_form_choices(icb: Organisation) -> RuleFormChoices:
+    from liaison.directory.models import Contact, Specialty
+    from liaison.standards.models import Standard
+
+    return RuleFormChoices(
+        specialties=list(Specialty.objects.order_by("name")),
+        standards=list(Standard.objects.filter(is_active=True).order_by("code")),
+        places=list(Place.objects.filter(icb=icb).order_by("name")),
+        contacts=list(
+            Contact.objects.filter(is_active=True)
+            .filter(Q(organisation=icb) | Q(organisation__icb=icb))
+            .select_related("organisation")
+            .order_by("organisation__name", "name")
+        ),
+    )
+
+
+def organisation_in_icb(icb: Organisation, ods_code: str) -> Organisation | None:
+    """An organisation in this ICB (or the ICB itself) by ODS code."""
+    if not ods_code:
+        return None
+    return Organisation.objects.in_icb(icb).filter(ods_code=ods_code.strip().upper()).first()

@@ -347,7 +347,6 @@ def route_concern(*, concern: Concern, actor=None, reason_prefix: str = "") -> R
         concern=concern,
         kind=ConcernEventKind.ROUTED,
         actor=actor,
-        organisation=assignments[0].organisation,
         reason=explanation[:500],
         occurred_at=now,
     )
@@ -1245,3 +1244,52 @@ def clocks_run(*, today: date | None = None) -> ClockRunReport:
             report.checked += 1
             _clock_check(clock, today, now, report)
     return report
+
+
+# --- Clock policy -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def clock_policy_save(
+    *,
+    icb: Organisation,
+    actor,
+    acknowledge_days: int,
+    respond_days: int,
+    escalation_step_days: int,
+    reopen_days: int,
+    request=None,
+) -> ClockPolicy:
+    """Set an ICB's response times. They apply to clocks started from now on; running clocks keep theirs."""
+    if respond_days < acknowledge_days:
+        raise WorkflowError(
+            "The time to respond must be at least the time to acknowledge", field="respond_days"
+        )
+    policy = ClockPolicy.objects.filter(icb=icb).first() or ClockPolicy(icb=icb)
+    before = (
+        {
+            name: getattr(policy, name)
+            for name in ("acknowledge_days", "respond_days", "escalation_step_days", "reopen_days")
+        }
+        if policy.pk
+        else {}
+    )
+    after = {
+        "acknowledge_days": acknowledge_days,
+        "respond_days": respond_days,
+        "escalation_step_days": escalation_step_days,
+        "reopen_days": reopen_days,
+    }
+    for name, value in after.items():
+        setattr(policy, name, value)
+    policy.updated_by = actor
+    policy.save()
+    audit_record(
+        action=AuditAction.UPDATE if before else AuditAction.CREATE,
+        actor=actor,
+        obj=policy,
+        organisation=icb,
+        request=request,
+        changes={key: [before.get(key), value] for key, value in after.items() if before.get(key) != value},
+    )
+    return policy
