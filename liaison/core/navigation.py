@@ -24,6 +24,8 @@ NAVIGATION = [
     NavItem("Home", "core:home"),
     NavItem("Report a concern", "concerns:report_start", permission="concerns.report"),
     NavItem("Concerns", "concerns:concern_list", permission="concerns.view"),
+    NavItem("Inbox", "routing:inbox", permission="routing.view_inbox"),
+    NavItem("Across the ICB", "routing:icb_queue", permission="routing.view_icb_queue"),
     NavItem("Who's who", "directory:whos_who"),
     NavItem("Organisations", "directory:organisation_list"),
     NavItem("Standards", "standards:standard_list"),
@@ -32,6 +34,7 @@ NAVIGATION = [
     NavItem("111 quality", "nhs111:scorecard", permission="nhs111.view_scorecard"),
     NavItem("Notifications", "notifications:list", counts_unread=True),
     NavItem("People", "accounts:people", permission="accounts.manage_memberships"),
+    NavItem("Routing rules", "routing:rule_list", permission="routing.manage_rules"),
     NavItem("Audit log", "audit:event_list", permission="audit.view"),
     NavItem("Email deliveries", "notifications:deliveries", permission="notifications.view_deliveries"),
 ]
