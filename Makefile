@@ -52,7 +52,9 @@ lint: install
 	$(BIN)/python -m liaison.core.lint_access liaison
 	$(BIN)/python -m liaison.core.hazard_log_check docs/clinical-safety/hazard-log.md
 
+# Benchmarks with their peers (Presidio, spaCy and its small English model), pinned by the lock.
 bench: install
+	$(BIN)/pip install --quiet --constraint requirements.lock --editable '.[dev,bench]'
 	$(BIN)/python bench/run.py
 
 clean:

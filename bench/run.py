@@ -1,8 +1,9 @@
-"""Runs every benchmark script in bench/ (bench_*.py), each printing one summary line last.
+"""Runs every benchmark script in bench/ (every bench/*.py but this one), each printing one summary
+line last; `python bench/run.py pid fhir` runs only the named ones.
 
-There are no benchmarks yet: the foundation has nothing on the hot path. The submission, scale,
-PID, themes and FHIR benchmarks arrive with the features they measure (see ../shared quality targets
-in docs/architecture.md). Each script exits non-zero when it misses its target, and so does this.
+The submission, scale, PID, themes and FHIR benchmarks arrive with the features they measure (see
+../shared quality targets in docs/architecture.md). Each script exits non-zero when it misses its
+target, and so does this.
 """
 
 import subprocess
@@ -13,7 +14,10 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> int:
-    scripts = sorted(HERE.glob("bench_*.py"))
+    chosen = set(sys.argv[1:])
+    scripts = sorted(
+        path for path in HERE.glob("*.py") if path.name != "run.py" and (not chosen or path.stem in chosen)
+    )
     if not scripts:
         print("bench: no benchmarks yet (0 run, 0 failed)")
         return 0
