@@ -141,7 +141,11 @@ def presidio_uk_system():
         supported_entity="DATE_TIME",
         name="UkDateRecognizer",
         patterns=[
-            Pattern("dd/mm/yyyy", r"\b(?:0?[1-9]|[12][0-9]|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:[0-9]{4}|[0-9]{2})\b", 0.5),
+            Pattern(
+                "dd/mm/yyyy",
+                r"\b(?:0?[1-9]|[12][0-9]|3[01])[/.-](?:0?[1-9]|1[0-2])[/.-](?:[0-9]{4}|[0-9]{2})\b",
+                0.5,
+            ),
             Pattern("yyyy-mm-dd", r"\b(?:19|20)[0-9]{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])\b", 0.5),
             Pattern("d month yyyy", rf"\b[0-9]{{1,2}}(?:st|nd|rd|th)?(?: of)? {month},? [0-9]{{4}}\b", 0.5),
             Pattern("month d, yyyy", rf"\b{month} [0-9]{{1,2}}(?:st|nd|rd|th)?,? [0-9]{{4}}\b", 0.5),
@@ -159,7 +163,9 @@ def presidio_uk_system():
         SpacyRecognizer(supported_entities=["PERSON"]),
     ):
         registry.add_recognizer(recognizer)
-    engine = _nlp_engine(ignore=["DATE", "TIME", "LOCATION", "NRP", "ORGANIZATION", "GPE", "FAC", "LOC", "NORP"])
+    engine = _nlp_engine(
+        ignore=["DATE", "TIME", "LOCATION", "NRP", "ORGANIZATION", "GPE", "FAC", "LOC", "NORP"]
+    )
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
     entities = ["UK_NHS", "UK_POSTCODE", "EMAIL_ADDRESS", "PHONE_NUMBER", "DATE_TIME", "PERSON"]
     return _presidio_find(analyzer, entities=entities, score_threshold=0.3)
@@ -227,7 +233,9 @@ def main() -> int:
     texts = [record["text"] for record in corpus]
     negatives = sum(1 for record in corpus if not record["spans"])
     labelled = Counter(CLASS_OF_KIND[s["kind"]] for record in corpus for s in record["spans"])
-    print(f"corpus: {len(corpus)} texts, {sum(labelled.values())} labelled spans, {negatives} clinical hard negatives")
+    print(
+        f"corpus: {len(corpus)} texts, {sum(labelled.values())} labelled spans, {negatives} clinical hard negatives"
+    )
     print("  labelled: " + ", ".join(f"{name} {labelled[name]}" for name in CLASSES))
     try:
         _offline()
@@ -262,7 +270,9 @@ def main() -> int:
     ratio = liaison_rate / peers[fastest_peer][1]
     for name, (_, rate) in peers.items():
         print(f"speed: liaison {liaison_rate / rate:,.0f}× {name}")
-    misses = [f"F1 not above {name}" for name, (metrics, _) in peers.items() if liaison_f1 <= metrics["all"][2]]
+    misses = [
+        f"F1 not above {name}" for name, (metrics, _) in peers.items() if liaison_f1 <= metrics["all"][2]
+    ]
     if ratio < SPEED_TARGET:
         misses.append(f"only {ratio:.0f}× the faster Presidio, target {SPEED_TARGET}×")
     verdict = "target met" if not misses else "MISSED: " + "; ".join(misses)
