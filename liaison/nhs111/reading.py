@@ -72,11 +72,13 @@ def _as_list(value) -> list:
 def _when(value) -> datetime | None:
     if not isinstance(value, str):
         return None
-    moment = parse_datetime(value)
-    if moment is None:
-        day = parse_date(value[:10]) if len(value) >= 10 else None
-        if day is not None:
-            moment = datetime(day.year, day.month, day.day)
+    try:
+        moment = parse_datetime(value)
+        day = parse_date(value[:10]) if moment is None and len(value) >= 10 else None
+    except ValueError:  # well formed but not a real date, such as 2026-13-45
+        return None
+    if moment is None and day is not None:
+        moment = datetime(day.year, day.month, day.day)
     if moment is not None and moment.tzinfo is None:
         from django.utils import timezone
 

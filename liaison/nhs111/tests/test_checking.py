@@ -197,3 +197,9 @@ def test_other_bars_messages_are_refused_as_not_supported(name):
     result = message_check(_load(name))
     assert [(i.code, i.error_code) for i in result.errors] == [("not-supported", "REC_UNPROCESSABLE_ENTITY")]
     assert result.http_status == 422
+
+
+def test_an_impossible_date_is_an_error_not_a_crash():
+    result = message_check(referral_r4(contact_by="2026-13-45T10:00:00+00:00"))
+    assert result.has_errors
+    assert any(issue.expression.endswith("occurrencePeriod.end") for issue in result.errors)
