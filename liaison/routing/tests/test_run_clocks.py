@@ -155,3 +155,17 @@ def test_the_task_does_the_same(late_concern, ladder, monkeypatch):
     )
     result = tasks.run_clocks.call()
     assert result == {"checked": 1, "marked_overdue": 1, "escalations": 1}
+
+
+def test_each_step_is_notified_once_even_when_run_twice(late_concern, ladder, responder):
+    from liaison.notifications.models import Notification
+
+    services.clocks_run(today=date(2027, 4, 1))
+    services.clocks_run(today=date(2027, 4, 1))
+    escalated = Notification.objects.filter(concern=late_concern, kind="concern_escalated")
+    # Step 1 is a who's-who service lead who is not a user: one email to their address.
+    assert [(n.channel, n.recipient_email) for n in escalated] == [("email", "service.lead@example.nhs.net")]
+    overdue = Notification.objects.filter(concern=late_concern, kind="concern_overdue")
+    # The concern was routed before the trust had an interface lead on Liaison: its responders hear.
+    assert {n.recipient_user for n in overdue} == {responder.user}
+    assert all(n.link_path == f"/routing/concerns/{late_concern.reference}/" for n in escalated)

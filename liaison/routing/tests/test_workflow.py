@@ -264,3 +264,15 @@ def test_nothing_is_half_written_when_a_step_fails(routed, responder, monkeypatc
     routed.refresh_from_db()
     assert routed.status == S.NEW
     assert not ConcernEvent.objects.filter(concern=routed, kind=ConcernEventKind.STATUS_CHANGED).exists()
+
+
+def test_responders_are_told_of_a_new_concern_and_the_reporter_of_each_change(routed, responder, reporter):
+    from liaison.notifications.models import Notification
+
+    assigned = Notification.objects.filter(concern=routed, kind="concern_assigned", channel="in_app")
+    assert [n.recipient_user for n in assigned] == [responder.user]
+    services.concern_acknowledge(membership=responder, concern=routed)
+    told = Notification.objects.filter(concern=routed, kind="concern_acknowledged", channel="in_app")
+    assert [n.recipient_user for n in told] == [reporter.user]
+    services.thread_post(membership=responder, concern=routed, body="Looking into it", internal=True)
+    assert not Notification.objects.filter(concern=routed, kind="reply_posted").exists()
