@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.http import Http404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from liaison.notifications import selectors, services
 from liaison.notifications.emails import absolute_url
@@ -68,4 +68,4 @@ def notification_unread_count(request):
 def notification_read(request, notification_id: int):
     if not services.notification_mark_read(user=request.user, notification_id=notification_id):
         raise Http404("You have no unread notification with that id.")
-    return 204, None
+    return Status(204, None)
