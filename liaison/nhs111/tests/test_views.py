@@ -344,3 +344,20 @@ def test_the_scorecard_counts_received_rejected_and_missing_sections_per_sender(
 def test_the_scorecard_is_for_the_icb_team_only(gp, responder, client_for):
     assert client_for(gp).get("/111/scorecard/").status_code == 403
     assert client_for(responder).get("/111/scorecard/").status_code == 403
+
+
+def test_the_scorecard_is_in_the_api_for_dashboards(receive, icb_analyst, gp, client_for):
+    receive(referral_r4(drop=("allergy",)))
+    receive(referral_r4(drop=("pathways",)))
+    response = client_for(icb_analyst).get("/api/v1/111/scorecard")
+    assert response.status_code == 200
+    [sender] = response.json()["senders"]
+    assert sender["sender_ods"] == "RX7"
+    assert (sender["received"], sender["rejected"], sender["accepted_with_required_missing"]) == (1, 1, 1)
+    assert sender["required_sections_missing"] == [
+        {"section": "Allergies and adverse reactions", "messages": 1}
+    ]
+    refused = client_for(gp).get("/api/v1/111/scorecard")
+    assert refused.status_code == 403
+    assert refused["Content-Type"] == "application/problem+json"
+    assert client_for(icb_analyst).get("/api/v1/111/scorecard?month=2026-13").status_code == 422
