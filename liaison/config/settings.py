@@ -230,6 +230,10 @@ LIAISON_BASE_URL = env("LIAISON_BASE_URL", "http://127.0.0.1:8000")
 LIAISON_NOTIFY_MAX_ATTEMPTS = env_int("LIAISON_NOTIFY_MAX_ATTEMPTS", 8)
 LIAISON_NOTIFY_RETRY_SECONDS = env_int("LIAISON_NOTIFY_RETRY_SECONDS", 60)
 LIAISON_NOTIFY_RETRY_MAX_SECONDS = env_int("LIAISON_NOTIFY_RETRY_MAX_SECONDS", 6 * 60 * 60)
+# Optional: GOV.UK Notify instead of SMTP (EMAIL_BACKEND=liaison.notifications.govuk_notify.NotifyEmailBackend).
+GOVUK_NOTIFY_API_KEY = env("GOVUK_NOTIFY_API_KEY", "")
+GOVUK_NOTIFY_EMAIL_TEMPLATE_ID = env("GOVUK_NOTIFY_EMAIL_TEMPLATE_ID", "")
+GOVUK_NOTIFY_BASE_URL = env("GOVUK_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
 
 # Background work: the django.tasks API through the django-tasks backport, database backend.
 TASKS = {

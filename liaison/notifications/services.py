@@ -313,8 +313,11 @@ class DeliveryReport:
 def _error_summary(error: BaseException) -> tuple[str, bool]:
     """What went wrong, in words an administrator can act on, and whether trying again cannot help.
 
-    Never the exception's own text: a mail server's reply can echo addresses or credentials.
+    Never the exception's own text: a mail server's reply can echo addresses or credentials. A
+    backend may raise an error carrying its own safe ``summary`` and ``permanent`` (GOV.UK Notify does).
     """
+    if isinstance(getattr(error, "summary", None), str):
+        return error.summary, bool(getattr(error, "permanent", False))
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in error.recipients.values()]
         permanent = bool(codes) and all(code >= 500 for code in codes)
