@@ -82,7 +82,7 @@ def message_as_text(page) -> str:
         "",
         f"Patient: {reading.patient_name}",
         f"NHS number: {reading.nhs_number}",
-        f"Date of birth: {reading.birth_date}",
+        f"Date of birth: {reading.birth_date_display}",
         *_gender_lines(reading),
     ]
     for section in display_sections(reading):

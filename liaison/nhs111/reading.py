@@ -227,6 +227,15 @@ class Reading:
     has_referral: bool = False
 
     @property
+    def birth_date_display(self) -> str:
+        """The date of birth as the NHS writes it (12 April 1961), or as sent when it is not a full date."""
+        try:
+            day = parse_date(self.birth_date)
+        except ValueError:
+            day = None
+        return f"{day.day} {day:%B %Y}" if day else self.birth_date
+
+    @property
     def suspected_diagnoses(self) -> list[str]:
         return [d.text for d in self.diagnoses if not d.confirmed]
 

@@ -361,3 +361,15 @@ def test_the_scorecard_is_in_the_api_for_dashboards(receive, icb_analyst, gp, cl
     assert refused.status_code == 403
     assert refused["Content-Type"] == "application/problem+json"
     assert client_for(icb_analyst).get("/api/v1/111/scorecard?month=2026-13").status_code == 422
+
+
+def test_an_overdue_action_says_so_in_words(receive, gp, client_for):
+    message = receive(referral_r4(contact_by="2020-01-01T09:00:00+00:00")).message
+    html = client_for(gp).get("/111/").content.decode()
+    card = html[
+        html.index(f"/111/messages/{message.pk}/") : html.index(
+            "</li>", html.index(f"/111/messages/{message.pk}/")
+        )
+    ]
+    assert "Overdue" in card
+    assert "12 April 1961" in _page(client_for(gp), message)
