@@ -47,9 +47,7 @@ def _out(notification) -> dict:
 
 @router.get("/notifications", response={200: list[NotificationOut]}, summary="My notifications, unread first")
 def notification_list(request, filters: Query[ListFilter]):
-    found = selectors.notifications_for(user=request.user)
-    if filters.unread_only:
-        found = found.filter(read_at__isnull=True)
+    found = selectors.notifications_for(user=request.user, unread_only=filters.unread_only)
     return [_out(notification) for notification in found[: filters.limit]]
 
 

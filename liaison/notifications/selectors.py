@@ -16,11 +16,11 @@ from liaison.notifications.models import (
 )
 
 
-def notifications_for(*, user: User) -> QuerySet[Notification]:
+def notifications_for(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
     """The user's own in-app notifications: unread first, then newest first."""
+    mine = Notification.objects.unread() if unread_only else Notification.objects.in_app()
     return (
-        Notification.objects.in_app()
-        .filter(recipient_user=user)
+        mine.filter(recipient_user=user)
         .select_related("concern", "organisation")
         .annotate(
             is_read=Case(

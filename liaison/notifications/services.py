@@ -38,9 +38,9 @@ email backend and marks it sent with a second compare-and-set straight after the
 it. A row is claimed by one worker only, so two workers never send the same row.
 
 The one window left: if a worker dies after the mail server accepted a message and before the
-"sent" update commits, the row stays "sending". After ``CLAIM_LEASE`` it goes back to pending and is
-sent again, with the same Message-ID (made from the delivery key), so mail systems can discard the
-repeat. A worker that dies before the server accepted the message leaves the same state, and then
+"sent" update commits, the row stays "sending". After the claim lease
+(``LIAISON_NOTIFY_CLAIM_LEASE_SECONDS``, ten minutes by default) it goes back to pending and is sent
+again, with the same Message-ID (made from the delivery key), so mail systems can discard the repeat. A worker that dies before the server accepted the message leaves the same state, and then
 the second send is the only one.
 
 Failures retry with exponential back-off (``LIAISON_NOTIFY_RETRY_SECONDS`` doubling, capped at
@@ -348,9 +348,14 @@ def _error_summary(error: BaseException) -> tuple[str, bool]:
     return f"Sending failed ({type(error).__name__})", False
 
 
+def _claim_lease() -> timedelta:
+    seconds = getattr(settings, "LIAISON_NOTIFY_CLAIM_LEASE_SECONDS", None)
+    return timedelta(seconds=seconds) if seconds else CLAIM_LEASE
+
+
 def _release_stale_claims(now: datetime) -> int:
     """Rows left "sending" by a worker that died go back to pending (or fail after the last attempt)."""
-    stale = Notification.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - CLAIM_LEASE)
+    stale = Notification.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - _claim_lease())
     failed = stale.filter(attempts__gte=_max_attempts()).update(
         status=DeliveryStatus.FAILED, claim_token="", last_error=INTERRUPTED[:300]
     )
@@ -451,12 +456,18 @@ def _reopen(mail) -> None:
 
 
 def notifications_deliver(
-    *, ids: list[int] | None = None, now: datetime | None = None, limit: int = 1000
+    *,
+    ids: list[int] | None = None,
+    now: datetime | None = None,
+    limit: int = 1000,
+    schedule_retry: bool = True,
 ) -> DeliveryReport:
-    """Send due email rows (only ``ids`` if given), at most ``limit``; schedule a retry for failures.
+    """Send due email rows (only ``ids`` if given), at most ``limit``.
 
-    Safe to run in several workers at once and from the scheduler at the same time as the task
-    worker: each row is claimed by one of them only.
+    When some failed, and ``schedule_retry`` is on (the task worker), one deferred task is enqueued
+    for the earliest retry; the scheduled command turns it off, since it runs again anyway. Safe to
+    run in several workers at once and from the scheduler at the same time as the task worker: each
+    row is claimed by one of them only.
     """
     now = now or timezone.now()
     report = DeliveryReport(released=_release_stale_claims(now))
@@ -467,7 +478,7 @@ def notifications_deliver(
             break
         handled += len(rows)
         _send_batch(rows, now, report)
-    if report.next_attempt_at is not None:
+    if schedule_retry and report.next_attempt_at is not None:
         enqueue_delivery(None, run_after=report.next_attempt_at)
     return report
 

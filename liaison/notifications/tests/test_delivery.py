@@ -254,3 +254,21 @@ def test_the_command_drains_due_emails(concern, smtp_running, capsys):
     call_command("deliver_notifications")
     assert "2 sent, 0 to retry, 0 failed" in capsys.readouterr().out
     assert len(smtp_running.mailbox.messages) == 2
+
+
+@pytest.mark.django_db
+def test_the_worker_schedules_one_retry_for_the_earliest_failure_and_the_command_leaves_it_to_cron(
+    concern, smtp
+):
+    from django_tasks_db.models import DBTaskResult
+
+    notify(kind="concern_routed", recipients=["a@example.nhs.net"], concern=concern, link_path="/c/")
+    DBTaskResult.objects.all().delete()
+    start = timezone.now()
+    notifications_deliver(now=start)
+    (retry,) = DBTaskResult.objects.all()
+    assert retry.run_after == start + timedelta(seconds=60)
+    assert retry.task_path == "liaison.notifications.tasks.deliver_notifications"
+
+    call_command("deliver_notifications")
+    assert DBTaskResult.objects.count() == 1

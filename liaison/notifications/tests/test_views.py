@@ -114,3 +114,22 @@ def test_retry_sends_a_failed_email_once_and_is_audited(failed_email, administra
     client.post(f"/notifications/deliveries/{failed_email.pk}/retry/")
     notifications_deliver()
     assert len(smtp.mailbox.messages) == 1
+
+
+def test_the_list_takes_the_same_number_of_queries_for_3_or_30_notifications(concern, responder, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(responder)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/notifications/").status_code == 200
+        return len(captured)
+
+    for _ in range(3):
+        notify(kind="reply_posted", recipients=[responder.user], concern=concern, link_path="/c/1/")
+    few = queries()
+    for _ in range(27):
+        notify(kind="reply_posted", recipients=[responder.user], concern=concern, link_path="/c/1/")
+    assert queries() == few

@@ -13,5 +13,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         made = digests_send()
-        report = notifications_deliver()
+        report = notifications_deliver(schedule_retry=False)
         self.stdout.write(f"Daily digests made: {made}. {report.summary()}")
