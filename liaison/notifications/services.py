@@ -248,14 +248,16 @@ def notify(
             rows.extend(_rows_for(recipient, common, key, now))
         if not rows:
             return []
-        keys = [row.delivery_key for row in rows]
-        # With a caller's key a repeat is ignored, not an error: the earlier rows stand.
-        Notification.objects.bulk_create(rows, ignore_conflicts=key is not None)
-        saved = list(
-            Notification.objects.filter(delivery_key__in=keys)
-            .select_related("recipient_user", "concern", "organisation")
-            .order_by("id")
-        )
+        if key is None and connection.features.can_return_rows_from_bulk_insert:
+            saved = Notification.objects.bulk_create(rows)
+        else:
+            # With a caller's key a repeat is ignored, not an error: the earlier rows stand.
+            Notification.objects.bulk_create(rows, ignore_conflicts=True)
+            saved = list(
+                Notification.objects.filter(delivery_key__in=[row.delivery_key for row in rows])
+                .select_related("recipient_user", "concern", "organisation")
+                .order_by("id")
+            )
         due = [
             row.pk for row in saved if row.status == DeliveryStatus.PENDING and row.channel == Channel.EMAIL
         ]

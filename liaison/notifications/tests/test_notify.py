@@ -131,3 +131,21 @@ def test_an_unknown_kind_is_refused(concern, responder):
         notify(kind="concern_deleted", recipients=[responder.user], concern=concern, link_path="/c/")
     with pytest.raises(ValueError):
         notify(kind="daily_digest", recipients=[responder.user], concern=concern, link_path="/c/")
+
+
+def test_notify_costs_a_fixed_number_of_queries_however_many_recipients(concern, make_member, trust):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(count: int) -> int:
+        users = [make_member("responder", trust).user for _ in range(count)]
+        with CaptureQueriesContext(connection) as captured:
+            notify(
+                kind="concern_routed",
+                recipients=[*users, "a@example.nhs.net"],
+                concern=concern,
+                link_path="/c/",
+            )
+        return len(captured)
+
+    assert queries(2) == queries(12)
