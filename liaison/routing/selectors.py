@@ -7,6 +7,8 @@ Who sees a concern's case page, and as whom:
   reference, internal notes and the actions.
 - **reporter**: anyone at the reporting organisation. Sees the patient reference and the thread,
   never internal notes.
+- **joined**: an organisation that said "me too". Reads the thread; never the patient reference,
+  internal notes or, unless they agreed, the reporter's name.
 - **icb**: the ICB interface team (ICB analysts and interface leads at the ICB of either
   organisation; administrators manage people and rules, not concerns). Sees everything in its ICB except the patient reference and internal notes.
 
@@ -85,6 +87,8 @@ def viewer_relationship(membership: Membership | None, concern: Concern) -> str 
         return "reporter"
     if is_icb_team(membership) and organisation_id in (concern.about_icb_id, concern.reporter_icb_id):
         return "icb"
+    if concern.occurrences.filter(organisation_id=organisation_id).exists():
+        return "joined"
     return None
 
 
@@ -116,7 +120,7 @@ class CaseView:
 
     @property
     def shows_reporter_name(self) -> bool:
-        return self.relationship != "responder" or self.concern.reporter_may_be_named
+        return self.relationship in {"reporter", "icb"} or self.concern.reporter_may_be_named
 
     def shows_name_of(self, user_id: int | None, organisation_id: int | None) -> bool:
         """May this viewer see the name of someone who acted on the concern? Not the reporter's,

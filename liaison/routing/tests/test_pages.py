@@ -76,6 +76,31 @@ def test_other_organisations_cannot_see_the_case(client_for, routed, make_member
         assert client_for(membership).get(_case_url(routed)).status_code == 404
 
 
+def test_an_organisation_that_said_me_too_reads_the_thread_only(
+    client_for, routed, responder, make_member, icb
+):
+    from liaison.concerns.models import Occurrence
+
+    joined = make_member(Role.REPORTER, PracticeFactory(icb=icb))
+    Occurrence.objects.create(
+        concern=routed,
+        organisation=joined.organisation,
+        reported_by=joined.user,
+        event_date=routed.event_date,
+    )
+    services.thread_post(membership=responder, concern=routed, body="We are looking into this")
+    services.thread_post(
+        membership=responder, concern=routed, body="Backlog in the typing pool", internal=True
+    )
+    page = client_for(joined).get(_case_url(routed)).content.decode()
+    assert "We are looking into this" in page
+    assert "Backlog in the typing pool" not in page
+    assert PATIENT_REFERENCE not in page
+    assert routed.reporter.display_name not in page
+    assert 'id="actions"' not in page and "Reopen concern" not in page
+    assert client_for(joined).post(_case_url(routed, "message"), {"body": "Us too"}).status_code == 403
+
+
 def test_reporter_name_hidden_from_responders_unless_agreed(client_for, routed, responder, icb_analyst):
     name = routed.reporter.display_name
     assert name not in client_for(responder).get(_case_url(routed)).content.decode()
