@@ -37,7 +37,7 @@ GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 
 
 def _corpus() -> list[dict]:
-    from liaison.nhs111.tests.bundles import referral_r4
+    from liaison.nhs111.samples import referral_r4
 
     official = json.loads(
         (ROOT / "liaison/nhs111/tests/data/bars/servicerequest-request-validation.json").read_text(
@@ -171,7 +171,7 @@ def _client(port: int, secret: str, bodies: list[bytes], stop: float, results: l
 
 def bench_intake(server: Server, seconds: float, clients: int) -> tuple[float, float, int]:
     """Accepted messages per second, p95 latency (ms) and the count of non-200 answers for one run."""
-    from liaison.nhs111.tests.bundles import referral_r4
+    from liaison.nhs111.samples import referral_r4
 
     bodies = [json.dumps(referral_r4()).encode() for _ in range(int(seconds * 400))]
     results: list = []

@@ -1,6 +1,7 @@
-"""Build 111 message bundles for tests: a complete BaRS R4 referral carrying every PRSB section, and a
-Post Event Message in the STU3 shape of the NHS 111 integration adaptor. Options drop or change parts,
-so each section and each hazard has its own bundle. Patients are fictional, NHS numbers from the 999 range.
+"""Sample 111 message bundles, for tests, the benchmark and demo data: a complete BaRS R4 referral carrying
+every PRSB section, and a Post Event Message in the STU3 shape of the NHS 111 integration adaptor. Options
+drop or change parts, so each section and each hazard has its own bundle. Patients are fictional; NHS numbers
+from the 999 test range.
 """
 
 import copy
@@ -38,6 +39,7 @@ def referral_r4(
     confirmed_condition: str | None = "Type 2 diabetes mellitus",
     sg_code: str = "SG1137",
     patient_name: str = "Jane Example",
+    contact_started: str = "2026-11-29T08:10:00+00:00",
 ) -> dict:
     """A BaRS ``servicerequest-request`` with every PRSB section; ``drop`` removes named parts."""
     ids = {
@@ -245,7 +247,7 @@ def referral_r4(
             "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "EMER"},
             "subject": {"reference": ids["patient"]},
             "episodeOfCare": [{"reference": "EpisodeOfCare/7f6a3b2e-2b1c-4d8e-9a51-1b2c3d4e5f60"}],
-            "period": {"start": "2026-11-29T08:10:00+00:00", "end": "2026-11-29T08:40:00+00:00"},
+            "period": {"start": contact_started},
         },
         "plan": {
             "resourceType": "CarePlan",

@@ -5,7 +5,7 @@ import pytest
 from liaison.core.factories import OrganisationFactory
 from liaison.directory.models import OrganisationType
 from liaison.nhs111 import services
-from liaison.nhs111.tests.bundles import SENDER_ODS
+from liaison.nhs111.samples import SENDER_ODS
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from liaison.nhs111.checking import ERROR_CODE_SYSTEM, PRSB_SECTIONS, Conformance, message_check
-from liaison.nhs111.tests.bundles import pem_stu3, referral_r4, without_entry
+from liaison.nhs111.samples import pem_stu3, referral_r4, without_entry
 
 DATA = Path(__file__).parent / "data"
 

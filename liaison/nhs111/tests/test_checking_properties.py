@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liaison.nhs111.checking import message_check
-from liaison.nhs111.tests.bundles import pem_stu3, referral_r4
+from liaison.nhs111.samples import pem_stu3, referral_r4
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),

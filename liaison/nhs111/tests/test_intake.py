@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from liaison.nhs111.models import IntakeClaim, ReceivedMessage, SenderCredential
-from liaison.nhs111.tests.bundles import pem_stu3, referral_r4
+from liaison.nhs111.samples import pem_stu3, referral_r4
 
 pytestmark = pytest.mark.django_db
 URL = "/fhir/r4/$process-message"

@@ -18,7 +18,7 @@ from liaison.nhs111.models import (
     ReceivedMessage,
     SenderCredential,
 )
-from liaison.nhs111.tests.bundles import pem_stu3, referral_r4
+from liaison.nhs111.samples import pem_stu3, referral_r4
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +130,18 @@ def test_the_adaptor_stu3_post_event_message_is_received_for_information(receive
     assert message.purpose == Purpose.FOR_INFORMATION
     assert message.due_by is None
     assert message.practice == practice
+
+
+def test_demo_messages_load_through_intake_and_a_second_run_adds_nothing(icb, settings):
+    from liaison.core.factories import MembershipFactory, OrganisationFactory, UserFactory
+    from liaison.directory.models import OrganisationType
+    from liaison.nhs111.demo import demo_111_load
+
+    settings.LIAISON_DEMO_DATA = True
+    OrganisationFactory(ods_code="RX7", org_type=OrganisationType.AMBULANCE_111, icb=icb)
+    practice = PracticeFactory(ods_code="N82050", icb=icb)
+    MembershipFactory(user=UserFactory(username="gp.liverpool"), organisation=practice)
+    assert [status for _, status in demo_111_load()] == [200, 200, 200, 200]
+    assert [status for _, status in demo_111_load()] == [409, 409, 409, 409]
+    assert ReceivedMessage.objects.filter(practice=practice).count() == 3
+    assert ReceivedMessage.objects.filter(queue=Queue.UNREGISTERED, icb=icb).count() == 1

@@ -9,7 +9,7 @@ from liaison.accounts.models import Role
 from liaison.audit.models import AuditAction, AuditEvent
 from liaison.core.factories import PracticeFactory
 from liaison.nhs111.models import MessageStatus, Purpose
-from liaison.nhs111.tests.bundles import NHS_NUMBER, pem_stu3, referral_r4
+from liaison.nhs111.samples import NHS_NUMBER, pem_stu3, referral_r4
 
 pytestmark = pytest.mark.django_db
 

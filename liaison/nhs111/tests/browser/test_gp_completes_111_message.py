@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from liaison.nhs111 import services
-from liaison.nhs111.tests.bundles import pem_stu3, referral_r4
+from liaison.nhs111.samples import pem_stu3, referral_r4
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
