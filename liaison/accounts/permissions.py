@@ -158,6 +158,8 @@ RULES: dict[str, Callable[[Membership, object], bool]] = {
     # Which concerns a membership sees is decided by liaison.concerns.selectors.concerns_visible_to.
     "concerns.view": _works_with_concerns,
     "concerns.report": _works_with_concerns,
+    "themes.suggest": _works_with_concerns,
+    "themes.view_text_model": _icb_team,
 }
 
 

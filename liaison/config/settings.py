@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "liaison.routing",
     "liaison.notifications",
     "liaison.nhs111",
+    "liaison.themes",
 ]
 
 MIDDLEWARE = [

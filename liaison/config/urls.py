@@ -12,6 +12,7 @@ urlpatterns = [
     path("routing/", include("liaison.routing.urls")),
     path("notifications/", include("liaison.notifications.urls")),
     path("111/", include("liaison.nhs111.urls")),
+    path("themes/", include("liaison.themes.urls")),
     path("fhir/", include("liaison.nhs111.fhir_urls")),
     path("api/v1/", api.urls),
 ]

@@ -1,0 +1,211 @@
+"""Text to vectors: the static sentence model when it has been built, TF-IDF when it has not.
+
+The static model is a table with one vector per WordPiece token (see ``build.py``); a text's vector
+is the mean of its tokens' rows, normalised. Loading is lazy and never raises: if the table is
+missing or unreadable Liaison logs why, reports it in ``text_model_status()`` and answers with
+TF-IDF over the texts at hand instead.
+"""
+
+import json
+import logging
+import math
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .tokenizer import WordPieceTokenizer
+from .words import content_words
+
+logger = logging.getLogger("liaison.themes")
+
+MODEL_FORMAT = 1
+VECTORS_FILE = "vectors.npy"
+VOCABULARY_FILE = "vocab.txt"
+METADATA_FILE = "model.json"
+
+
+def normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)
+
+
+class StaticModel:
+    """Token-table sentence embeddings: mean of the tokens' vectors, L2-normalised."""
+
+    kind = "static"
+    is_fallback = False
+
+    def __init__(self, tokenizer: WordPieceTokenizer, vectors: np.ndarray, metadata: dict):
+        self.tokenizer = tokenizer
+        self.vectors = vectors
+        self.metadata = metadata
+        self.dimensions = vectors.shape[1]
+
+    def fitted(self, corpus: list[str]) -> "StaticModel":
+        """The static model needs no fitting: the same space serves every corpus."""
+        return self
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """One normalised row per text; a text with no known token gets a zero row."""
+        token_lists = [self.tokenizer.encode(text) for text in texts]
+        lengths = np.fromiter((len(ids) for ids in token_lists), dtype=np.int64, count=len(token_lists))
+        out = np.zeros((len(texts), self.dimensions), dtype=np.float32)
+        if not lengths.sum():
+            return out
+        flat = np.fromiter((i for ids in token_lists for i in ids), dtype=np.int64, count=int(lengths.sum()))
+        present = lengths > 0
+        offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))[present]
+        out[present] = np.add.reduceat(self.vectors[flat], offsets, axis=0) / lengths[present, None]
+        return normalise_rows(out)
+
+
+class TfidfModel:
+    """TF-IDF (sublinear term frequency, smoothed IDF, unigrams and bigrams) fitted to a corpus.
+
+    Used when the static model is not available. It only knows the words of the corpus it was fitted
+    on, so it is fitted afresh for each question (the standards' phrasings, or the texts clustered).
+    """
+
+    kind = "tfidf"
+    is_fallback = True
+
+    def __init__(self, vocabulary: dict[str, int] | None = None, idf: np.ndarray | None = None):
+        self.vocabulary = vocabulary or {}
+        self.idf = idf if idf is not None else np.zeros(0, dtype=np.float32)
+
+    @staticmethod
+    def terms(text: str) -> list[str]:
+        tokens = content_words(text)
+        return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+
+    def fitted(self, corpus: list[str], max_terms: int = 8192) -> "TfidfModel":
+        document_frequency: Counter[str] = Counter()
+        for text in corpus:
+            document_frequency.update(set(self.terms(text)))
+        kept = [term for term, _ in document_frequency.most_common(max_terms)]
+        vocabulary = {term: index for index, term in enumerate(kept)}
+        count = len(corpus)
+        idf = np.array(
+            [math.log((1 + count) / (1 + document_frequency[term])) + 1.0 for term in kept], dtype=np.float32
+        )
+        return TfidfModel(vocabulary, idf)
+
+    @property
+    def dimensions(self) -> int:
+        return len(self.vocabulary)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), max(self.dimensions, 1)), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for term, count in Counter(self.terms(text)).items():
+                column = self.vocabulary.get(term)
+                if column is not None:
+                    out[row, column] = (1.0 + math.log(count)) * self.idf[column]
+        return normalise_rows(out)
+
+
+class HybridModel:
+    """The sentence model and TF-IDF side by side: meaning from one, exact words from the other.
+
+    Fitted to a corpus (the texts at hand): the sentence vectors are centred on the corpus mean,
+    which removes the direction every text shares (common-component removal), and TF-IDF learns
+    the corpus's words. Each half is normalised, then the two are concatenated and normalised again.
+    """
+
+    kind = "static"
+    is_fallback = False
+
+    def __init__(self, static: StaticModel, keyword_weight: float = 1.0, mean=None, tfidf=None):
+        self.static = static
+        self.keyword_weight = keyword_weight
+        self.mean = mean
+        self.tfidf = tfidf
+
+    def fitted(self, corpus: list[str]) -> "HybridModel":
+        vectors = self.static.encode(corpus)
+        mean = vectors.mean(axis=0) if len(corpus) > 1 else np.zeros(self.static.dimensions, dtype=np.float32)
+        return HybridModel(
+            self.static, self.keyword_weight, mean.astype(np.float32), TfidfModel().fitted(corpus)
+        )
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if self.tfidf is None:
+            raise ValueError("Fit the model to a corpus first.")
+        sentence = self.static.encode(texts)
+        present = np.linalg.norm(sentence, axis=1, keepdims=True) > 0
+        sentence = normalise_rows((sentence - self.mean) * present)
+        keywords = self.tfidf.encode(texts) * self.keyword_weight
+        return normalise_rows(np.hstack([sentence, keywords]))
+
+
+@dataclass(frozen=True)
+class TextModelStatus:
+    """What analysts see about text understanding: which model answers, and why."""
+
+    kind: str  # "static" or "tfidf"
+    directory: str
+    reason: str = ""
+    metadata: dict | None = None
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.kind != "static"
+
+    @property
+    def summary(self) -> str:
+        if not self.is_fallback:
+            meta = self.metadata or {}
+            return (
+                f"Sentence model built from {meta.get('source', 'all-MiniLM-L6-v2')} "
+                f"({meta.get('dimensions')} dimensions, {meta.get('vocabulary_size')} tokens)."
+            )
+        return f"Keyword matching (TF-IDF) is in use: {self.reason}"
+
+
+_lock = threading.Lock()
+# Directory → (metadata file's modification time, model, status): a rebuilt model is re-read.
+_loaded: dict[str, tuple[int | None, StaticModel | None, TextModelStatus]] = {}
+
+
+def _read(directory: Path) -> StaticModel:
+    metadata = json.loads((directory / METADATA_FILE).read_text(encoding="utf-8"))
+    if metadata.get("format") != MODEL_FORMAT:
+        raise ValueError(f"model format {metadata.get('format')!r}, expected {MODEL_FORMAT}")
+    tokenizer = WordPieceTokenizer.from_file(directory / VOCABULARY_FILE)
+    vectors = np.load(directory / VECTORS_FILE)
+    if vectors.ndim != 2 or vectors.shape[0] != len(tokenizer.vocabulary):
+        raise ValueError(f"vectors of shape {vectors.shape} do not match {len(tokenizer.vocabulary)} tokens")
+    return StaticModel(tokenizer, np.ascontiguousarray(vectors, dtype=np.float32), metadata)
+
+
+def load_static_model(directory: Path) -> tuple[StaticModel | None, TextModelStatus]:
+    """The static model in ``directory`` (re-read when it has been rebuilt), or None and the reason."""
+    try:
+        modified = (directory / METADATA_FILE).stat().st_mtime_ns
+    except OSError:
+        modified = None
+    with _lock:
+        cached = _loaded.get(str(directory))
+        if cached is not None and cached[0] == modified:
+            return cached[1], cached[2]
+        model = None
+        if modified is None:
+            reason = "the sentence model has not been built (run liaison build_text_model)."
+            status = TextModelStatus(kind="tfidf", directory=str(directory), reason=reason)
+        else:
+            try:
+                model = _read(directory)
+            except (OSError, ValueError, KeyError) as error:
+                reason = f"the sentence model could not be read ({error}); rebuild it with liaison build_text_model."
+                status = TextModelStatus(kind="tfidf", directory=str(directory), reason=reason)
+            else:
+                status = TextModelStatus(kind="static", directory=str(directory), metadata=model.metadata)
+        if status.is_fallback:
+            logger.warning("Text understanding falls back to TF-IDF: %s", status.reason)
+        else:
+            logger.info("Text understanding uses the sentence model in %s", directory)
+        _loaded[str(directory)] = (modified, model, status)
+        return model, status
