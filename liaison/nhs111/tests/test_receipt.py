@@ -145,3 +145,17 @@ def test_demo_messages_load_through_intake_and_a_second_run_adds_nothing(icb, se
     assert [status for _, status in demo_111_load()] == [409, 409, 409, 409]
     assert ReceivedMessage.objects.filter(practice=practice).count() == 3
     assert ReceivedMessage.objects.filter(queue=Queue.UNREGISTERED, icb=icb).count() == 1
+
+
+def test_a_claim_left_by_a_request_that_died_is_taken_over(receive, provider_111):
+    import datetime
+
+    from django.utils import timezone
+
+    bundle = referral_r4()
+    claim = IntakeClaim.objects.create(
+        sender_ods=provider_111.ods_code, message_id=bundle["id"], request_id="dead"
+    )
+    IntakeClaim.objects.filter(pk=claim.pk).update(claimed_at=timezone.now() - datetime.timedelta(minutes=6))
+    assert receive(bundle).status == 200
+    assert ReceivedMessage.objects.count() == 1
