@@ -44,6 +44,16 @@ class RedirectForm(forms.Form):
         return self.cleaned_data["to_organisation"].strip().upper()
 
 
+class MergeForm(forms.Form):
+    into = _messages(
+        forms.CharField(max_length=20), "Enter the reference of the concern to keep, like LIA-000123"
+    )
+    reason = forms.CharField(max_length=500, required=False, widget=forms.Textarea)
+
+    def clean_into(self) -> str:
+        return self.cleaned_data["into"].strip().upper()
+
+
 class MessageForm(forms.Form):
     body = _messages(forms.CharField(max_length=5000, widget=forms.Textarea), "Enter your message")
     internal = forms.BooleanField(required=False)
@@ -64,7 +74,7 @@ class RateForm(forms.Form):
     )
 
 
-for form_class in (StatusForm, OutcomeForm, RedirectForm, MessageForm, ReopenForm):
+for form_class in (StatusForm, OutcomeForm, RedirectForm, MergeForm, MessageForm, ReopenForm):
     for field in form_class.base_fields.values():
         if getattr(field, "max_length", None):
             field.error_messages["max_length"] = f"This must be {field.max_length:,} characters or fewer"

@@ -23,6 +23,7 @@ CASE_FORMS = {
     "status": forms.StatusForm,
     "outcome": forms.OutcomeForm,
     "redirect": forms.RedirectForm,
+    "merge": forms.MergeForm,
     "message": forms.MessageForm,
     "reopen": forms.ReopenForm,
     "rate": forms.RateForm,
@@ -120,6 +121,21 @@ def _perform(request, case, action: str, data: dict) -> str:
             request=request,
         )
         return f"Concern passed to {organisation.display_name}"
+    if action == "merge":
+        _require(request, "routing.respond", concern)
+        target = selectors.case_for(membership, data["into"])
+        if target is None or not target.is_responder:
+            raise services.WorkflowError(
+                "Enter the reference of an open concern your organisation responds to", field="into"
+            )
+        services.concern_merge(
+            membership=membership,
+            duplicate=concern,
+            into=target.concern,
+            reason=data["reason"],
+            request=request,
+        )
+        return f"Merged into {target.concern.reference}: every occurrence moved across"
     if action == "message":
         internal = bool(data["internal"]) and case.is_responder
         if not (case.is_responder or case.is_reporter):

@@ -169,6 +169,21 @@ def test_redirect_through_the_page(client_for, routed, responder, icb):
     assert response.status_code == 404  # no longer theirs
 
 
+def test_merge_through_the_page(client_for, make_concern, responder, other_icb_trust, make_member):
+    keep, duplicate = make_concern(), make_concern()
+    for concern in (keep, duplicate):
+        services.route_new_concern(concern=concern, actor=None)
+    client = client_for(responder)
+    response = client.post(_case_url(duplicate, "merge"), {"into": "LIA-999999"})
+    assert response.status_code == 422
+    assert "Enter the reference of an open concern your organisation responds to" in response.content.decode()
+    response = client.post(_case_url(duplicate, "merge"), {"into": keep.reference.lower()})
+    assert response.status_code == 302
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.outcome) == ("closed", "duplicate")
+    assert keep.occurrences.count() == 1  # the same reporter on the same day is one occurrence
+
+
 class TestInbox:
     def test_overdue_first_then_soonest_due(self, client_for, make_concern, responder):
         first, second, third = (make_concern() for _ in range(3))
