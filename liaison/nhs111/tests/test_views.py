@@ -373,3 +373,17 @@ def test_an_overdue_action_says_so_in_words(receive, gp, client_for):
     ]
     assert "Overdue" in card
     assert "12 April 1961" in _page(client_for(gp), message)
+
+
+def test_message_text_is_escaped_never_run(receive, gp, client_for):
+    bundle = pem_stu3()
+    composition = next(
+        e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Composition"
+    )
+    composition["section"][0]["section"][0]["text"]["div"] = (
+        '<div xmlns="http://www.w3.org/1999/xhtml">&lt;script&gt;alert(1)&lt;/script&gt;Itchy scalp</div>'
+    )
+    message = receive(bundle).message
+    html = _page(client_for(gp), message)
+    assert "<script>alert(1)" not in html
+    assert "Itchy scalp" in html
