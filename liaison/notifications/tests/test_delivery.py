@@ -272,3 +272,57 @@ def test_the_worker_schedules_one_retry_for_the_earliest_failure_and_the_command
 
     call_command("deliver_notifications")
     assert DBTaskResult.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_one_window_a_sender_dying_after_acceptance_repeats_with_the_same_message_id(
+    concern, smtp_running, monkeypatch
+):
+    from liaison.notifications import services
+
+    notify(kind="concern_routed", recipients=["a@example.nhs.net"], concern=concern, link_path="/c/")
+    now = timezone.now()
+
+    def dies(*args, **kwargs):
+        raise SystemExit("the worker was killed")
+
+    monkeypatch.setattr(services, "_mark_sent", dies)
+    with pytest.raises(SystemExit):
+        notifications_deliver(now=now)
+    monkeypatch.undo()
+    (row,) = _emails()
+    assert row.status == DeliveryStatus.SENDING
+    assert notifications_deliver(now=now + timedelta(minutes=5)).sent == 0  # its lease still runs
+    assert notifications_deliver(now=now + CLAIM_LEASE + timedelta(seconds=1)).sent == 1
+    first, repeat = smtp_running.mailbox.message_ids()
+    assert first == repeat == f"<liaison.{row.delivery_key}@liaison.example.nhs.uk>"
+
+
+@pytest.mark.django_db
+def test_a_server_that_defers_one_message_retries_that_one_and_sends_the_rest(concern, smtp):
+    class DeferOne:
+        def __init__(self):
+            self.accepted = []
+
+        async def handle_DATA(self, server, session, envelope):
+            if "busy@example.nhs.net" in envelope.rcpt_tos:
+                return "451 Try again later"
+            self.accepted.extend(envelope.rcpt_tos)
+            return "250 Message accepted for delivery"
+
+    smtp.mailbox = DeferOne()
+    smtp.start()
+    notify(
+        kind="concern_routed",
+        recipients=["a@example.nhs.net", "busy@example.nhs.net", "b@example.nhs.net"],
+        concern=concern,
+        link_path="/c/",
+    )
+    report = notifications_deliver()
+    assert (report.sent, report.retrying) == (2, 1)
+    assert sorted(smtp.mailbox.accepted) == ["a@example.nhs.net", "b@example.nhs.net"]
+    busy = _emails().get(recipient_email="busy@example.nhs.net")
+    assert (busy.status, busy.last_error) == (
+        DeliveryStatus.PENDING,
+        "The mail server answered with code 451",
+    )
