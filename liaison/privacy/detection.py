@@ -58,6 +58,7 @@ logger = logging.getLogger("liaison.privacy")
 __all__ = ["check_patient_reference", "log_detections", "scan_fields", "scan_text"]
 
 _ANY_DIGIT = re.compile(r"[0-9]")
+_WORD_CHARACTER = re.compile(r"\w")
 
 
 def _words(text: str) -> frozenset[str]:
@@ -241,7 +242,29 @@ _PHONE_CANDIDATE = re.compile(
 _LAST_PHONE_GROUP = re.compile(r"[ .\-][0-9]+\Z")
 
 
+_NOT_DIGITS = re.compile(r"[^0-9]+")
+
+
+def _full_length_national_number(candidate: str) -> bool:
+    """True for a ten-digit national number starting 1, 2, 3, 5, 7 or 8, however it is written.
+
+    phonenumbers would parse these and find them possible (a length check) every time, so the
+    common case skips the parse: the candidate pattern has already fixed the "0", "+44", "0044" or
+    "+44 (0)" in front.
+    """
+    digits = _NOT_DIGITS.sub("", candidate)
+    if candidate[0] == "+" or candidate.startswith("00"):
+        digits = digits[4 if candidate[0] == "0" else 2 :]
+        if "(0)" in candidate:
+            digits = digits[1:]
+    else:
+        digits = digits[1:]
+    return len(digits) == 10 and digits[0] in "123578"
+
+
 def _is_uk_phone_number(candidate: str) -> bool:
+    if _full_length_national_number(candidate):
+        return True
     try:
         number = phonenumbers.parse(candidate, "GB")
     except phonenumbers.NumberParseException:
@@ -318,7 +341,11 @@ _NUMERIC_DATE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-_NUMBER_STARTS_WORD = re.compile(r"[0-9](?<![\w/.].)")
+# Where a numeric date could start: a number starting a word and followed by a date separator, by a
+# word ("12th of March"), or six or eight digits in all. Most numbers in clinical text fail this.
+_NUMBER_STARTS_WORD = re.compile(
+    r"[0-9](?<![\w/.].)(?=[0-9]{0,3}[/.\-][0-9]|[0-9]?(?:st|nd|rd|th)?(?:[ ]+of)?[ ]+[A-Za-z]|[0-9]{5}(?:[0-9]{2})?(?!\w))"
+)
 # Dates that start with the month ("March 4, 1977", "July 1944") all end in a four-digit year.
 _MONTH_FIRST_DATE = re.compile(
     rf"""
@@ -328,7 +355,10 @@ _MONTH_FIRST_DATE = re.compile(
     """,
     re.IGNORECASE | re.VERBOSE,
 )
-_FOUR_DIGITS = re.compile(r"[0-9]{4}")
+# A four-digit number on its own: the year that every month-first date ends with.
+_YEAR = re.compile(r"[0-9](?<![0-9].)[0-9]{3}(?![0-9])")
+# "September 30th, " is the longest text a month-first date has before its year.
+_MONTH_FIRST_REACH = 24
 _BIRTH_WORDS = re.compile(
     r"\b(?:d\.?[ ]?o\.?[ ]?b\b\.?|date[ ]+of[ ]+birth|born|birthday|birth[ ]?date)", re.IGNORECASE
 )
@@ -398,7 +428,7 @@ def _near_birth_word(text: str, start: int, end: int, birth_words: list[re.Match
     return after is not None and _DATE_FOLLOWS.match(text, after.end()) is None
 
 
-def _date_matches(text: str):
+def _date_matches(text: str) -> Iterator[re.Match]:
     """Every date-shaped match, in order: numeric forms first found where a number starts a word."""
     end = 0
     for start in _NUMBER_STARTS_WORD.finditer(text):
@@ -408,8 +438,12 @@ def _date_matches(text: str):
         if match is not None:
             end = match.end()
             yield match
-    if _FOUR_DIGITS.search(text) is not None:
-        yield from _MONTH_FIRST_DATE.finditer(text)
+    # Month-first dates are found from their year backwards, so text without one costs one scan.
+    for year in _YEAR.finditer(text):
+        after = year.end()
+        match = _MONTH_FIRST_DATE.search(text, max(0, year.start() - _MONTH_FIRST_REACH), after)
+        if match is not None and match.end() == after and not _WORD_CHARACTER.match(text, after):
+            yield match
 
 
 def _find_dates(text: str, found: list[Finding]) -> None:

@@ -524,5 +524,9 @@ def test_phonenumbers_only_sees_candidate_spans(monkeypatch):
     monkeypatch.setattr(phonenumbers, "parse", counting_parse)
     scan_text("Amoxicillin 500 mg three times a day for 7 days, bleep 1234, ext 4521, since 2019.")
     assert seen == []
-    scan_text("The patient's mobile 07700 900123 was on the letter about amoxicillin 500 mg.")
-    assert seen == ["07700 900123"]
+    # A full-length number is decided by its length and first digit, as phonenumbers would decide it.
+    assert scan_text("The patient's mobile 07700 900123 was on the letter about amoxicillin 500 mg.").blocked
+    assert seen == []
+    # A shorter one is checked against the numbering plan.
+    assert scan_text("The patient's landline 016977 3456 was on the letter about amoxicillin 500 mg.").blocked
+    assert seen == ["016977 3456"]
