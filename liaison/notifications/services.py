@@ -429,8 +429,10 @@ def _send_batch(rows: list[Notification], now: datetime, report: DeliveryReport)
         for row in rows:
             _mark_failed(row, error, now, report)
         return
+    attempted = 0
     try:
         for row in rows:
+            attempted += 1
             try:
                 message = email_for(row)
                 message.connection = mail
@@ -442,11 +444,25 @@ def _send_batch(rows: list[Notification], now: datetime, report: DeliveryReport)
                     _reopen(mail)
             else:
                 _mark_sent(row, now, report)
+    except BaseException:
+        # The database went away or the worker is stopping: rows not yet tried go back at once
+        # rather than waiting out the claim lease. If the database is down this fails too, and
+        # the lease brings them back later.
+        _release_untried(rows[attempted:])
+        raise
     finally:
         try:
             mail.close()
         except Exception:
             logger.warning("Could not close the mail server connection cleanly")
+
+
+def _release_untried(rows: list[Notification]) -> None:
+    for row in rows:
+        try:
+            _mine(row).update(status=DeliveryStatus.PENDING, claim_token="", attempts=F("attempts") - 1)
+        except Exception:
+            logger.warning("Could not release notification %s; its claim lease will", row.pk)
 
 
 def _reopen(mail) -> None:

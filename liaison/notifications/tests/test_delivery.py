@@ -280,7 +280,12 @@ def test_the_one_window_a_sender_dying_after_acceptance_repeats_with_the_same_me
 ):
     from liaison.notifications import services
 
-    notify(kind="concern_routed", recipients=["a@example.nhs.net"], concern=concern, link_path="/c/")
+    notify(
+        kind="concern_routed",
+        recipients=["a@example.nhs.net", "b@example.nhs.net"],
+        concern=concern,
+        link_path="/c/",
+    )
     now = timezone.now()
 
     def dies(*args, **kwargs):
@@ -290,11 +295,14 @@ def test_the_one_window_a_sender_dying_after_acceptance_repeats_with_the_same_me
     with pytest.raises(SystemExit):
         notifications_deliver(now=now)
     monkeypatch.undo()
-    (row,) = _emails()
+    row, untried = _emails()
     assert row.status == DeliveryStatus.SENDING
-    assert notifications_deliver(now=now + timedelta(minutes=5)).sent == 0  # its lease still runs
-    assert notifications_deliver(now=now + CLAIM_LEASE + timedelta(seconds=1)).sent == 1
-    first, repeat = smtp_running.mailbox.message_ids()
+    # The email after it was never tried: it goes back at once, with its attempt given back.
+    assert (untried.status, untried.attempts) == (DeliveryStatus.PENDING, 0)
+    assert notifications_deliver(now=now + timedelta(minutes=5)).sent_ids == [untried.pk]
+    # The accepted-but-unrecorded one waits out its lease, then repeats with the same Message-ID.
+    assert notifications_deliver(now=now + CLAIM_LEASE + timedelta(seconds=1)).sent_ids == [row.pk]
+    first, _untried, repeat = smtp_running.mailbox.message_ids()
     assert first == repeat == f"<liaison.{row.delivery_key}@liaison.example.nhs.uk>"
 
 
