@@ -31,6 +31,11 @@ def notifications_for(*, user: User, unread_only: bool = False) -> QuerySet[Noti
     )
 
 
+def notification_of(*, user: User, notification_id: int) -> Notification | None:
+    """One of the user's own in-app notifications, or None."""
+    return Notification.objects.in_app().filter(recipient_user=user, pk=notification_id).first()
+
+
 def unread_count(*, user: User) -> int:
     """How many of the user's in-app notifications are unread (0 when signed out)."""
     if not getattr(user, "is_authenticated", False):

@@ -49,6 +49,15 @@ def notification_list(request):
     )
 
 
+def notification_open(request, notification_id):
+    """Follow a notification: it counts as read, and the page it is about opens."""
+    notification = selectors.notification_of(user=request.user, notification_id=notification_id)
+    if notification is None:
+        raise Http404("You have no notification with that id.")
+    services.notification_mark_read(user=request.user, notification_id=notification.pk)
+    return redirect(notification.link_path)
+
+
 @require_POST
 def notification_read(request, notification_id):
     services.notification_mark_read(user=request.user, notification_id=notification_id)

@@ -133,3 +133,20 @@ def test_the_list_takes_the_same_number_of_queries_for_3_or_30_notifications(con
     for _ in range(27):
         notify(kind="reply_posted", recipients=[responder.user], concern=concern, link_path="/c/1/")
     assert queries() == few
+
+
+def test_following_a_notification_marks_it_read_and_opens_its_page(concern, responder, reporter, client_for):
+    (mine, _email) = notify(
+        kind="concern_routed", recipients=[responder.user], concern=concern, link_path="/c/7/"
+    )
+    (theirs, _theirs_email) = notify(
+        kind="concern_acknowledged", recipients=[reporter.user], concern=concern, link_path="/c/7/"
+    )
+    client = client_for(responder)
+    html = client.get("/notifications/").content.decode()
+    assert f'href="/notifications/{mine.pk}/open/"' in html
+    response = client.get(f"/notifications/{mine.pk}/open/")
+    assert (response.status_code, response["Location"]) == (302, "/c/7/")
+    mine.refresh_from_db()
+    assert mine.read_at is not None
+    assert client.get(f"/notifications/{theirs.pk}/open/").status_code == 404
