@@ -19,6 +19,7 @@ EXTRA_TEXTS = [
     "Patient asked to get a fit note from the GP after surgery.",
     "Hospital asked the GP to take over prescribing methotrexate without shared care.",
     "Lovely weather today.",
+    "The car park is full.",
 ]
 
 

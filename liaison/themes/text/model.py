@@ -110,35 +110,30 @@ class TfidfModel:
 class HybridModel:
     """The sentence model and TF-IDF side by side: meaning from one, exact words from the other.
 
-    Fitted to a corpus (the texts at hand): the sentence vectors are centred on the corpus mean,
-    which removes the direction every text shares (common-component removal), and TF-IDF learns
-    the corpus's words. Each half is normalised, then the two are concatenated and normalised again.
+    Sentence vectors are centred on ``centre``, the mean vector of typical interface-concern text
+    (common-component removal: every sentence vector shares a direction that says nothing about its
+    topic), so similarities are comparable however few texts are at hand. TF-IDF is fitted to the
+    texts at hand. Each half is normalised, then the two are concatenated and normalised again.
     """
 
     kind = "static"
     is_fallback = False
 
-    def __init__(self, static: StaticModel, keyword_weight: float = 1.0, mean=None, tfidf=None):
+    def __init__(self, static: StaticModel, centre: np.ndarray, tfidf: TfidfModel | None = None):
         self.static = static
-        self.keyword_weight = keyword_weight
-        self.mean = mean
+        self.centre = centre.astype(np.float32)
         self.tfidf = tfidf
 
     def fitted(self, corpus: list[str]) -> "HybridModel":
-        vectors = self.static.encode(corpus)
-        mean = vectors.mean(axis=0) if len(corpus) > 1 else np.zeros(self.static.dimensions, dtype=np.float32)
-        return HybridModel(
-            self.static, self.keyword_weight, mean.astype(np.float32), TfidfModel().fitted(corpus)
-        )
+        return HybridModel(self.static, self.centre, TfidfModel().fitted(corpus))
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if self.tfidf is None:
             raise ValueError("Fit the model to a corpus first.")
         sentence = self.static.encode(texts)
         present = np.linalg.norm(sentence, axis=1, keepdims=True) > 0
-        sentence = normalise_rows((sentence - self.mean) * present)
-        keywords = self.tfidf.encode(texts) * self.keyword_weight
-        return normalise_rows(np.hstack([sentence, keywords]))
+        sentence = normalise_rows((sentence - self.centre) * present)
+        return normalise_rows(np.hstack([sentence, self.tfidf.encode(texts)]))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,11 @@ from .model import normalise_rows
 TEMPERATURES = np.geomspace(0.005, 1.0, 60)
 # A suggestion is never certain: confidences are capped so that none reads as 1.00.
 MAX_CONFIDENCE = 0.99
+# The softmax only says which standard is likeliest, not whether any fits. A text whose best raw
+# similarity is below RELEVANT_FROM (about the 5th percentile of real concerns) has its confidences
+# scaled down linearly, to nothing at IRRELEVANT_BELOW ("Lovely weather today" scores about 0.17).
+RELEVANT_FROM = 0.2
+IRRELEVANT_BELOW = 0.1
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,11 @@ class StandardSuggester:
         """For each text, up to ``limit`` (code, confidence) pairs, best first; none for an empty text."""
         vectors = self.space.encode(texts)
         has_content = np.linalg.norm(vectors, axis=1) > 0
-        probabilities = _softmax(self._scores(vectors), self.temperature)
+        scores = self._scores(vectors)
+        relevance = np.clip(
+            (scores.max(axis=1) - IRRELEVANT_BELOW) / (RELEVANT_FROM - IRRELEVANT_BELOW), 0.0, 1.0
+        )
+        probabilities = _softmax(scores, self.temperature) * relevance[:, None]
         results = []
         for row, present in zip(probabilities, has_content, strict=True):
             if not present:
