@@ -584,7 +584,9 @@ _NOT_NAMES = _words(
     Community Mental Emergency Urgent Acute Consultants Doctors Doctor Nurse Nurses Children Childrens
     Women Womens Royal Queen Saint St District Teaching County First Contact Zoom Kardex
     GP GPs NHS ICB ICS PCN PCNs CCG ED AE SDEC OOH MDT AMU CDU ITU ICU HDU EPR EPS EMIS TPP SCR GMC BMA
-    LMC TTO TTA PALS ICE PDS ODS CQC UK UKHSA CT MRI CXR ECG BP FBC UE LFT INR CRP HbA1c PSA DNA"""
+    LMC TTO TTA PALS ICE PDS ODS CQC UK UKHSA CT MRI CXR ECG BP FBC UE LFT INR CRP HbA1c PSA DNA
+    Is Was Were Has Had Have Does Did Do Not No Says Said Went Attended Needs Needed Declined Refused
+    Died Rang Called Asked Told Wants Wanted Office Teams Word Excel Outlook"""
 )
 _NOT_NAMES_LOWER = frozenset(word.lower() for word in _NOT_NAMES) | _PLACE_WORDS
 _EPONYMS = _words(

@@ -339,6 +339,8 @@ def test_warns_about_other_full_dates(text, span):
         "on 3 March, on the 3rd of March, 14 Feb",
         "TTO, A&G, e-RS, 2WW, MDT",
         "Mr de Ward",
+        "The patient Does not want the letter copied to them",
+        "Ms Office templates and MS Teams calls",
     ],
 )
 def test_clinical_text_passes(text):
