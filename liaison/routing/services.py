@@ -1237,7 +1237,7 @@ def clocks_run(*, today: date | None = None) -> ClockRunReport:
     for clock_id in due.values_list("pk", flat=True).iterator():
         with transaction.atomic():
             clock = (
-                ConcernClock.objects.select_for_update()
+                ConcernClock.objects.select_for_update(of=("self",))
                 .select_related("concern__about_organisation__parent", "concern__about_icb")
                 .get(pk=clock_id)
             )
