@@ -175,6 +175,7 @@ class TextClusters:
 # Tuned on the synthetic corpus in bench/data (see bench/themes.py): TF-IDF vectors are sparser,
 # so the same texts sit further apart and the cut is looser.
 CLUSTER_THRESHOLD = {"static": DEFAULT_THRESHOLD, "tfidf": 0.95}
+RECENTRE_FROM = 50
 
 
 def texts_cluster(
@@ -182,7 +183,8 @@ def texts_cluster(
 ) -> TextClusters:
     """Cluster ``texts`` without a number of clusters; see ``liaison.themes.text.clustering``."""
     model, status = text_model()
-    space = model.fitted(texts)
+    # A corpus large enough has its own common component; a handful of texts keeps the reference one.
+    space = model.fitted(texts, recentre=len(texts) >= RECENTRE_FROM)
     vectors = space.encode(texts)
     clustering = cluster_texts(
         texts,

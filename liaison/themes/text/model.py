@@ -81,7 +81,7 @@ class TfidfModel:
         tokens = content_words(text)
         return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
 
-    def fitted(self, corpus: list[str], max_terms: int = 8192) -> "TfidfModel":
+    def fitted(self, corpus: list[str], recentre: bool = False, max_terms: int = 8192) -> "TfidfModel":
         document_frequency: Counter[str] = Counter()
         for text in corpus:
             document_frequency.update(set(self.terms(text)))
@@ -124,8 +124,11 @@ class HybridModel:
         self.centre = centre.astype(np.float32)
         self.tfidf = tfidf
 
-    def fitted(self, corpus: list[str]) -> "HybridModel":
-        return HybridModel(self.static, self.centre, TfidfModel().fitted(corpus))
+    def fitted(self, corpus: list[str], recentre: bool = False) -> "HybridModel":
+        """Fit TF-IDF to ``corpus``; with ``recentre``, centre on the corpus's own mean (for clustering a
+        large corpus, where its mean is the better common component)."""
+        centre = self.static.encode(corpus).mean(axis=0) if recentre and corpus else self.centre
+        return HybridModel(self.static, centre, TfidfModel().fitted(corpus))
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if self.tfidf is None:
