@@ -16,9 +16,9 @@ from liaison.notifications.models import Notification, NotificationKind
 
 FOOTER = (
     "This email was sent by {service}, the NHS interface portal. It never contains patient details: "
-    "sign in to Liaison to see the concern.\n"
-    "To change how often Liaison emails you, sign in and go to {preferences}"
+    "sign in to Liaison to see the concern."
 )
+PREFERENCES = "To change how often Liaison emails you, sign in and go to {preferences}"
 NOT_A_USER = (
     "You are receiving this because you are listed in {service} as a contact for {organisation}.\n"
     "Sign in to {service} to see it: {link}\n"
@@ -98,9 +98,9 @@ def email_for(notification: Notification) -> EmailMessage:
         body = _digest_body(notification)
     else:
         body = _body(notification)
-    body += "\n\n" + FOOTER.format(
-        service=settings.LIAISON_SERVICE_NAME, preferences=absolute_url(reverse("notifications:preferences"))
-    )
+    body += "\n\n" + FOOTER.format(service=settings.LIAISON_SERVICE_NAME)
+    if notification.recipient_user_id:
+        body += "\n" + PREFERENCES.format(preferences=absolute_url(reverse("notifications:preferences")))
     return EmailMessage(
         subject=_subject(notification),
         body=body,
