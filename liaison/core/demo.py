@@ -415,7 +415,7 @@ DEMO_CONCERNS = [
     ),
     DemoConcern(
         "gp.brighton",
-        "RXH",
+        "RYR",
         "B",
         "outpatients",
         25,

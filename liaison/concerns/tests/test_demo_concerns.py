@@ -19,7 +19,7 @@ def demo_cast(icb, other_icb, trust, baseline, make_member):
     }
     for code in ("RBL", "RW4", "RBS"):
         TrustFactory(ods_code=code, icb=icb)
-    sussex = TrustFactory(ods_code="RXH", icb=other_icb)
+    sussex = TrustFactory(ods_code="RYR", icb=other_icb)
     roles = {"lead.practice": Role.INTERFACE_LEAD}
     for name, practice in practices.items():
         make_member(roles.get(name, Role.REPORTER), practice, username=name)
