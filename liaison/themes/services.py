@@ -19,7 +19,14 @@ from django.conf import settings
 from liaison.standards.baseline import BASELINE
 
 from .text.build import BuildReport, build_static_model
-from .text.clustering import DEFAULT_MIN_SIZE, DEFAULT_THRESHOLD, UNCLUSTERED, Clustering, cluster_texts
+from .text.clustering import (
+    DEFAULT_MIN_SIZE,
+    DEFAULT_THRESHOLD,
+    UNCLUSTERED,
+    Clustering,
+    assign_by_similarity,
+    cluster_texts,
+)
 from .text.model import HybridModel, StaticModel, TextModelStatus, TfidfModel, load_static_model
 from .text.suggest import StandardSuggester, StandardText
 
@@ -168,8 +175,10 @@ class TextClusters:
         return self.clustering.names.get(label, "Unclustered")
 
     def assign(self, texts: list[str]) -> list[int]:
-        """Place new texts in the existing clusters (or -1), without re-clustering."""
-        return [int(label) for label in self.clustering.assign(self.space.encode(texts))]
+        """Place new texts in the existing clusters (or -1), without re-clustering; fast one at a time."""
+        similarity = self.space.similarities(texts, self.clustering.centroids)
+        labels = assign_by_similarity(similarity, self.clustering.cluster_ids, self.clustering.threshold)
+        return [int(label) for label in labels]
 
 
 # Tuned on the synthetic corpus in bench/data (see bench/themes.py): TF-IDF vectors are sparser,

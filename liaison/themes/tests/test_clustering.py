@@ -92,3 +92,21 @@ def test_texts_cluster_by_theme_and_new_texts_join_their_theme(request, fixture)
     assert "fit note" in clusters.name(labels[6])
     new = clusters.assign(["Discharge summary not received for a week after leaving the ward."])
     assert new == [labels[0]]
+
+
+@pytest.mark.parametrize("fixture", ["static_model", "no_text_model"])
+def test_fast_assignment_agrees_with_encoding_in_full(request, fixture):
+    request.getfixturevalue(fixture)
+    from .conftest import labelled_corpus
+
+    texts = [row["text"] for row in labelled_corpus()]
+    clusters = services.texts_cluster(texts[:200])
+    new = [*texts[200:260], "", "!!!"]
+    full = clusters.space.encode(new) @ clusters.clustering.centroids.T
+    np.testing.assert_allclose(
+        clusters.space.similarities(new, clusters.clustering.centroids), full, rtol=1e-4, atol=1e-5
+    )
+    assert clusters.assign(new) == [
+        int(label) for label in clusters.clustering.assign(clusters.space.encode(new))
+    ]
+    assert clusters.assign(["", "!!!"]) == [UNCLUSTERED, UNCLUSTERED]

@@ -101,10 +101,18 @@ def assign(
     """The nearest cluster of each vector, or UNCLUSTERED if none is within ``threshold`` (cosine distance)."""
     if not len(cluster_ids):
         return np.full(len(vectors), UNCLUSTERED, dtype=np.int64)
-    similarity = vectors @ centroids.T
+    return assign_by_similarity(vectors @ centroids.T, cluster_ids, threshold)
+
+
+def assign_by_similarity(similarity: np.ndarray, cluster_ids: np.ndarray, threshold: float) -> np.ndarray:
+    """``assign`` from each text's cosine similarity to each centroid (rows: texts, columns: clusters).
+
+    A text with no content is 0 from every centroid, and joins none while the threshold is below 1."""
+    if not len(cluster_ids):
+        return np.full(len(similarity), UNCLUSTERED, dtype=np.int64)
     best = similarity.argmax(axis=1)
-    close = similarity[np.arange(len(vectors)), best] >= 1.0 - threshold
-    close &= np.linalg.norm(vectors, axis=1) > 0
+    close = similarity[np.arange(len(similarity)), best] >= 1.0 - threshold
+    close &= np.abs(similarity).max(axis=1) > 0
     return np.where(close, cluster_ids[best], UNCLUSTERED)
 
 

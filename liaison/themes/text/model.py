@@ -75,6 +75,7 @@ class TfidfModel:
     def __init__(self, vocabulary: dict[str, int] | None = None, idf: np.ndarray | None = None):
         self.vocabulary = vocabulary or {}
         self.idf = idf if idf is not None else np.zeros(0, dtype=np.float32)
+        self._idf = self.idf.tolist()  # plain floats: indexing numpy one value at a time is slow
 
     @staticmethod
     def terms(text: str) -> list[str]:
@@ -97,14 +98,43 @@ class TfidfModel:
     def dimensions(self) -> int:
         return len(self.vocabulary)
 
+    def sparse(self, texts: list[str]) -> tuple[list[int], list[int], list[float]]:
+        """(rows, columns, weights) of the texts' normalised TF-IDF vectors, without building them."""
+        rows: list[int] = []
+        columns: list[int] = []
+        weights: list[float] = []
+        vocabulary, idf = self.vocabulary, self._idf
+        for row, text in enumerate(texts):
+            counts: dict[int, int] = {}
+            for term in self.terms(text):
+                column = vocabulary.get(term)
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
+            if counts:
+                entry_weights = [(1.0 + math.log(count)) * idf[column] for column, count in counts.items()]
+                norm = math.sqrt(sum(weight * weight for weight in entry_weights))
+                rows.extend([row] * len(counts))
+                columns.extend(counts)
+                weights.extend(weight / norm for weight in entry_weights)
+        return rows, columns, weights
+
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), max(self.dimensions, 1)), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for term, count in Counter(self.terms(text)).items():
-                column = self.vocabulary.get(term)
-                if column is not None:
-                    out[row, column] = (1.0 + math.log(count)) * self.idf[column]
-        return normalise_rows(out)
+        rows, columns, weights = self.sparse(texts)
+        out[rows, columns] = weights
+        return out
+
+    def similarities(self, texts: list[str], matrix: np.ndarray) -> np.ndarray:
+        """``encode(texts) @ matrix.T`` without the dense vectors: fast enough for one text at a time."""
+        return self.sparse_similarities(self.sparse(texts), len(texts), matrix)
+
+    @staticmethod
+    def sparse_similarities(sparse: tuple[list, list, list], count: int, matrix: np.ndarray) -> np.ndarray:
+        rows, columns, weights = sparse
+        out = np.zeros((count, matrix.shape[0]), dtype=np.float32)
+        if columns:
+            np.add.at(out, rows, matrix[:, columns].T * np.asarray(weights, dtype=np.float32)[:, None])
+        return out
 
 
 class HybridModel:
@@ -130,13 +160,27 @@ class HybridModel:
         centre = self.static.encode(corpus).mean(axis=0) if recentre and corpus else self.centre
         return HybridModel(self.static, centre, TfidfModel().fitted(corpus))
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def _sentences(self, texts: list[str]) -> np.ndarray:
         if self.tfidf is None:
             raise ValueError("Fit the model to a corpus first.")
         sentence = self.static.encode(texts)
         present = np.linalg.norm(sentence, axis=1, keepdims=True) > 0
-        sentence = normalise_rows((sentence - self.centre) * present)
-        return normalise_rows(np.hstack([sentence, self.tfidf.encode(texts)]))
+        return normalise_rows((sentence - self.centre) * present)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return normalise_rows(np.hstack([self._sentences(texts), self.tfidf.encode(texts)]))
+
+    def similarities(self, texts: list[str], matrix: np.ndarray) -> np.ndarray:
+        """``encode(texts) @ matrix.T`` computed half by half, without building the long vectors."""
+        sentences = self._sentences(texts)
+        split = self.static.dimensions
+        sparse = self.tfidf.sparse(texts)
+        keywords = TfidfModel.sparse_similarities(sparse, len(texts), matrix[:, split:])
+        has_keywords = np.zeros(len(texts), dtype=np.float32)
+        has_keywords[sparse[0]] = 1.0
+        # Each half of an encoded vector is a unit vector or zero, so its length is sqrt(halves present).
+        halves = (np.linalg.norm(sentences, axis=1) > 0) + has_keywords
+        return (sentences @ matrix[:, :split].T + keywords) / np.sqrt(np.maximum(halves, 1.0))[:, None]
 
 
 @dataclass(frozen=True)
