@@ -27,6 +27,12 @@ EXPECTED = {
     "nhs111.view_scorecard": {"icb_analyst", "administrator"},
     "notifications.view_deliveries": {"administrator"},
     "notifications.retry_delivery": {"administrator"},
+    "routing.respond": {"responder", "interface_lead"},
+    "routing.view_inbox": {"responder", "interface_lead"},
+    "routing.view_icb_queue": {"icb_analyst"},
+    "routing.manage_rules": {"administrator"},
+    "routing.manage_clock_policy": {"administrator"},
+    "routing.manage_templates": {"interface_lead"},
 }
 
 
