@@ -314,3 +314,31 @@ def test_navigation_offers_reporting_to_reporters_but_not_administrators(client_
     home = client_for(administrator).get("/").content.decode()
     assert "Report a concern" not in home
     assert client_for(administrator).get("/concerns/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("who", "detail", "me_too"),
+    [
+        ("reporter", 200, 200),
+        ("responder", 200, 200),
+        ("icb_analyst", 200, 200),
+        ("other_reporter", 404, 200),
+        ("administrator", 403, 403),
+        ("outsider", 404, 404),
+    ],
+)
+def test_who_reaches_a_concern_page_and_its_me_too(
+    request, client_for, submitted, make_member, other_icb_trust, who, detail, me_too
+):
+    from liaison.accounts.models import Role
+
+    if who == "outsider":
+        membership = make_member(Role.RESPONDER, other_icb_trust)
+    else:
+        membership = request.getfixturevalue(who)
+    client = client_for(membership)
+    assert client.get(f"/concerns/{submitted.reference}/").status_code == detail
+    assert client.get(f"/concerns/{submitted.reference}/me-too/").status_code == me_too
+    listed = client.get("/concerns/")
+    if listed.status_code == 200:
+        assert (submitted.reference in listed.content.decode()) is (detail == 200)
