@@ -16,6 +16,10 @@ def _messages(field: forms.Field, required: str, **more) -> forms.Field:
     return field
 
 
+class AssignForm(forms.Form):
+    """Nothing to fill in: the button says it all."""
+
+
 class StatusForm(forms.Form):
     to_status = _messages(
         forms.ChoiceField(choices=ConcernStatus.choices),

@@ -669,6 +669,40 @@ def concern_change_status(
     return concern
 
 
+@transaction.atomic
+def concern_assign_to_me(*, membership, concern: Concern, request=None) -> Assignment:
+    """A responder takes the concern: it appears under "Assigned to me". Others at the organisation
+    keep it in "My organisation"; taking it twice changes nothing."""
+    concern = _locked(concern)
+    if concern.status == ConcernStatus.CLOSED:
+        raise WorkflowError("This concern is closed")
+    existing = concern.assignments.active().filter(user=membership.user).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    assignment = Assignment.objects.create(
+        concern=concern,
+        organisation=membership.organisation,
+        user=membership.user,
+        specialty_id=concern.specialty_id,
+        created_at=now,
+    )
+    _event(
+        concern,
+        kind=ConcernEventKind.ASSIGNED,
+        membership=membership,
+        reason=f"Taken on by {membership.user.display_name}, {membership.organisation.display_name}",
+        now=now,
+    )
+    _audit(
+        concern,
+        membership=membership,
+        changes={"assigned_to": [None, membership.user.username]},
+        request=request,
+    )
+    return assignment
+
+
 def concern_acknowledge(*, membership, concern: Concern, request=None) -> Concern:
     """Acknowledge a new concern: stops the acknowledge clock."""
     return concern_change_status(

@@ -20,6 +20,7 @@ from liaison.routing.exports import write_concerns_csv
 from liaison.routing.models import CRITERION_WEIGHTS
 
 CASE_FORMS = {
+    "assign": forms.AssignForm,
     "status": forms.StatusForm,
     "outcome": forms.OutcomeForm,
     "redirect": forms.RedirectForm,
@@ -66,6 +67,7 @@ def _case_page(request, case, *, bound: dict | None = None, status: int = 200):
             "next_statuses": services.allowed_next_statuses(concern) if case.is_responder else [],
             "reopen_deadline": services.reopen_deadline(concern) if case.is_reporter else None,
             "can_rate": case.is_reporter and selectors.can_rate(concern),
+            "assigned_to_me": any(a.user_id == request.user.pk for a in case.assignments),
         },
         status=status,
     )
@@ -86,6 +88,10 @@ def case(request, reference):
 def _perform(request, case, action: str, data: dict) -> str:
     """Carry out one case action through its service; returns the confirmation shown afterwards."""
     membership, concern = request.membership, case.concern
+    if action == "assign":
+        _require(request, "routing.respond", concern)
+        services.concern_assign_to_me(membership=membership, concern=concern, request=request)
+        return "Assigned to you"
     if action == "status":
         _require(request, "routing.respond", concern)
         services.concern_change_status(

@@ -184,6 +184,19 @@ def test_merge_through_the_page(client_for, make_concern, responder, other_icb_t
     assert keep.occurrences.count() == 1  # the same reporter on the same day is one occurrence
 
 
+def test_assign_to_me_puts_it_in_my_inbox(client_for, routed, responder, make_member, trust):
+    colleague = make_member(Role.RESPONDER, trust)
+    client = client_for(responder)
+    assert _listed(client.get(reverse("routing:inbox"), {"scope": "mine"})) == []
+    assert client.post(_case_url(routed, "assign")).status_code == 302
+    assert client.post(_case_url(routed, "assign")).status_code == 302  # twice: still one
+    assert _listed(client.get(reverse("routing:inbox"), {"scope": "mine"})) == [routed.reference]
+    assert _listed(client_for(colleague).get(reverse("routing:inbox"), {"scope": "mine"})) == []
+    assert _listed(client_for(colleague).get(reverse("routing:inbox"))) == [routed.reference]
+    assert routed.events.filter(kind=ConcernEventKind.ASSIGNED).count() == 1
+    assert "Assign to me" not in client.get(_case_url(routed)).content.decode()
+
+
 class TestInbox:
     def test_overdue_first_then_soonest_due(self, client_for, make_concern, responder):
         first, second, third = (make_concern() for _ in range(3))
