@@ -342,3 +342,24 @@ def test_who_reaches_a_concern_page_and_its_me_too(
     listed = client.get("/concerns/")
     if listed.status_code == 200:
         assert (submitted.reference in listed.content.decode()) is (detail == 200)
+
+
+def test_the_concern_page_does_not_query_per_occurrence(
+    client_for, reporter, submitted, make_member, practice, event_day
+):
+    from datetime import timedelta
+
+    from liaison.accounts.models import Role
+    from liaison.core.factories import PracticeFactory
+
+    client = client_for(reporter)
+    client.get(f"/concerns/{submitted.reference}/")
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/concerns/{submitted.reference}/")
+    for number in range(4):
+        member = make_member(Role.REPORTER, PracticeFactory(icb=practice.icb))
+        add_occurrence(membership=member, concern=submitted, event_date=event_day - timedelta(days=number))
+    with CaptureQueriesContext(connection) as more:
+        page = client.get(f"/concerns/{submitted.reference}/")
+    assert "Occurrences (5)" in page.content.decode()
+    assert len(more) == len(few)
