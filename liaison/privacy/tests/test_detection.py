@@ -532,3 +532,9 @@ def test_phonenumbers_only_sees_candidate_spans(monkeypatch):
     # A shorter one is checked against the numbering plan.
     assert scan_text("The patient's landline 016977 3456 was on the letter about amoxicillin 500 mg.").blocked
     assert seen == ["016977 3456"]
+
+
+def test_a_forces_postcode_is_masked_to_its_prefix():
+    (finding,) = scan_text("Forwarded to BFPO 1234 for the patient").findings
+    assert (finding.kind, finding.masked) == (Kind.POSTCODE, "BFPO •••")
+    assert "1234" not in finding.message
