@@ -51,10 +51,8 @@ def _notify(*, kind: str, concern: Concern, users=(), emails=(), actor=None, key
     Only a kind and a link travel: the notifications app never puts free text or patient
     references in an email. Routing calls this and nothing else, so the outbox is one call away.
     """
-    try:
-        from liaison.notifications.services import notify
-    except ImportError:  # The outbox is not installed yet: nothing to queue.
-        return
+    from liaison.notifications.services import notify
+
     recipients = [user for user in users if user is not None and user != actor] + list(emails)
     if not recipients:
         return
