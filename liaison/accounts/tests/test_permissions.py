@@ -33,6 +33,8 @@ EXPECTED = {
     "routing.manage_rules": {"administrator"},
     "routing.manage_clock_policy": {"administrator"},
     "routing.manage_templates": {"interface_lead"},
+    "themes.suggest": {"reporter", "responder", "interface_lead", "icb_analyst"},
+    "themes.view_text_model": {"icb_analyst", "administrator"},
 }
 
 
