@@ -10,7 +10,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
 from liaison.core.forms import field_error
 from liaison.core.jinja_filters import FILTERS
-from liaison.core.navigation import navigation_for
+from liaison.core.navigation import navigation_for, notifications_link
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -34,6 +34,7 @@ def environment(**options) -> Environment:
             "now": timezone.now,
             "service_name": settings.LIAISON_SERVICE_NAME,
             "navigation": navigation_for,
+            "notifications_link": notifications_link,
             "field_error": field_error,
         }
     )

@@ -13,7 +13,6 @@ class NavItem:
     label: str
     url_name: str
     permission: str | None = None
-    counts_unread: bool = False
 
     @property
     def href(self) -> str:
@@ -32,7 +31,6 @@ NAVIGATION = [
     NavItem("111 messages", "nhs111:inbox", permission="nhs111.view_inbox"),
     NavItem("111 messages", "nhs111:unregistered", permission="nhs111.view_unregistered"),
     NavItem("111 quality", "nhs111:scorecard", permission="nhs111.view_scorecard"),
-    NavItem("Notifications", "notifications:list", counts_unread=True),
     NavItem("People", "accounts:people", permission="accounts.manage_memberships"),
     NavItem("Routing rules", "routing:rule_list", permission="routing.manage_rules"),
     NavItem("Audit log", "audit:event_list", permission="audit.view"),
@@ -48,10 +46,7 @@ def navigation_for(request) -> list[dict]:
             continue
         href = item.href
         current = request.path == href or (href != "/" and request.path.startswith(href))
-        entry = {"text": item.label, "href": href, "current": current}
-        if item.counts_unread:
-            entry.update(_unread_label(request, item.label))
-        items.append(entry)
+        items.append({"text": item.label, "href": href, "current": current})
     # Only the most specific match is current: /concerns/report/ is "Report a concern", not "Concerns".
     matched = [entry for entry in items if entry["current"]]
     longest = max((len(entry["href"]) for entry in matched), default=0)
@@ -60,11 +55,18 @@ def navigation_for(request) -> list[dict]:
     return items
 
 
-def _unread_label(request, label: str) -> dict:
-    """The label with the unread count, "Notifications (3)", read out as "3 unread"; plain when none."""
+def notifications_link(request) -> dict:
+    """The header's account-area link to my notifications: "Notifications (3)", read as "3 unread".
+
+    It sits beside the user's name rather than in the menu, so the menu does not overflow.
+    """
     from liaison.notifications.selectors import unread_count
 
+    href = reverse("notifications:list")
     count = unread_count(user=request.user)
     if not count:
-        return {}
-    return {"html": format_html('{} ({}<span class="nhsuk-u-visually-hidden"> unread</span>)', label, count)}
+        return {"href": href, "text": "Notifications"}
+    return {
+        "href": href,
+        "html": format_html('Notifications ({}<span class="nhsuk-u-visually-hidden"> unread</span>)', count),
+    }
