@@ -50,23 +50,43 @@ def _concerns_crumb():
 
 STOPPER_ERROR = "Select yes if this is a patient safety incident, a serious incident or a complaint"
 
+# Other pages may open the form pre-filled (for example "raise a concern about this 111 message"):
+# only these keys pass through the stopper, and only as starting values the reporter can change.
+PREFILL_KEYS = ("about", "aspect", "part")
+
+
+def _prefill_query(data) -> str:
+    """The pre-fill parameters of a request, re-encoded, for the next step of the journey."""
+    prefill = QueryDict(mutable=True)
+    for key in PREFILL_KEYS:
+        value = data.get(key, "").strip()[:100]
+        if value:
+            prefill[key] = value
+    return prefill.urlencode()
+
+
+def _with_query(url: str, query: str) -> str:
+    return f"{url}?{query}" if query else url
+
 
 @require_http_methods(["GET", "POST"])
 def report_start(request):
     """Is this really for Liaison? Patient safety incidents and complaints have their own routes."""
     _require(request, "concerns.report")
     answer = request.POST.get("stopper", "") if request.method == "POST" else ""
+    prefill = _prefill_query(request.GET)
     if request.method == "POST":
         if answer == "yes":
-            return redirect("concerns:report_elsewhere")
+            return redirect(_with_query(reverse("concerns:report_elsewhere"), prefill))
         if answer == "no":
-            return redirect("concerns:report")
+            return redirect(_with_query(reverse("concerns:report"), prefill))
     errors = [{"text": STOPPER_ERROR, "href": "#stopper"}] if request.method == "POST" else []
     return render(
         request,
         "concerns/report_start.jinja",
         {
             "page_title": "Report an interface concern",
+            "form_action": _with_query(reverse("concerns:report_start"), prefill),
             "form_errors": errors,
             "drafts": list(selectors.drafts_for(request.membership)[:5]),
             "breadcrumbs": [HOME],
@@ -188,6 +208,10 @@ def report(request):
             values["part"] = (
                 request.GET.get("part", "") if request.GET.get("part") in ConcernPart.values else ""
             )
+            values["aspect_of_care"] = (
+                request.GET.get("aspect", "") if request.GET.get("aspect") in AspectOfCare.values else ""
+            )
+            values["about_search"] = request.GET.get("about", "").strip()[:100]
         return _render_form(request, values)
 
     values = forms.values_from_post(request.POST)

@@ -10,7 +10,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -91,10 +91,7 @@ def unregistered(request):
 
 def concern_link(message) -> str:
     """The One Click form, pre-filled with the sending organisation and '111 message quality' (no patient data)."""
-    try:
-        base = reverse("concerns:report_start")
-    except NoReverseMatch:
-        base = "/concerns/new/"
+    base = reverse("concerns:report_start")
     return f"{base}?{urlencode({'about': message.sender_ods, 'aspect': 'message_111'})}"
 
 

@@ -69,6 +69,27 @@ def test_the_stopper_sends_incidents_and_complaints_elsewhere_and_submits_nothin
     assert onward.status_code == 302 and onward.url == REPORT
 
 
+def test_a_prefilled_link_keeps_the_organisation_and_aspect_through_the_stopper(
+    client_for, reporter, trust, published_code
+):
+    """ "Raise a concern about this 111 message" opens the form with the sender and aspect filled in."""
+    client = client_for(reporter)
+    start = client.get("/concerns/report/?about=REM&aspect=message_111&nhs_number=9990000018")
+    assert 'action="/concerns/report/?about=REM&amp;aspect=message_111"' in start.content.decode()
+
+    onward = client.post("/concerns/report/?about=REM&aspect=message_111", {"stopper": "no"})
+    assert onward.status_code == 302 and onward.url == REPORT + "?about=REM&aspect=message_111"
+    form = client.get(onward.url).content.decode()
+    assert 'value="REM"' in form
+    assert '<option value="message_111" selected' in form
+
+    diverted = client.post("/concerns/report/?about=REM", {"stopper": "yes"})
+    assert diverted.url == "/concerns/report/other-routes/?about=REM"
+
+    unknown_aspect = client.get(REPORT + "?aspect=<script>").content.decode()
+    assert "<script>" not in unknown_aspect
+
+
 # --- The report form ------------------------------------------------------------------------------
 
 
