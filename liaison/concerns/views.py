@@ -26,6 +26,7 @@ from liaison.concerns.models import (
 )
 from liaison.directory import selectors as directory_selectors
 from liaison.directory.views import _pagination as pagination_for
+from liaison.routing import selectors as routing_selectors
 from liaison.standards import selectors as standards_selectors
 
 PAGE_SIZE = 25
@@ -377,6 +378,7 @@ def concern_detail(request, reference):
             "show_reporter": selectors.reporter_name_visible(membership, concern),
             "may_join": has_permission(membership, "concerns.report")
             and concern.status in selectors.OPEN_STATUSES,
+            "case_relationship": routing_selectors.viewer_relationship(membership, concern),
             "column_width": "full",
             "breadcrumbs": [HOME, _concerns_crumb()],
         },

@@ -384,3 +384,12 @@ def test_the_concern_page_does_not_query_per_occurrence(
         page = client.get(f"/concerns/{submitted.reference}/")
     assert "Occurrences (5)" in page.content.decode()
     assert len(more) == len(few)
+
+
+def test_the_concern_page_links_each_party_to_the_case_page(client_for, reporter, responder, submitted):
+    reporter_page = client_for(reporter).get(f"/concerns/{submitted.reference}/").content.decode()
+    assert f'href="/routing/concerns/{submitted.reference}/"' in reporter_page
+    assert "Follow the response" in reporter_page
+
+    responder_page = client_for(responder).get(f"/concerns/{submitted.reference}/").content.decode()
+    assert "Respond to this concern" in responder_page
