@@ -112,10 +112,17 @@ class Server:
         self.workers = workers
         self.process = None
 
-    def __enter__(self):
-        run = {"env": self.env, "cwd": ROOT, "check": True, "capture_output": True, "text": True}
+    # What a subclass changes: the data it needs, and a request that answers once the server is up.
+    ready_path, ready_status = "/fhir/r4/$process-message", 405
+
+    def prepare(self, run: dict) -> None:
+        """Migrate the empty database and add the organisations and the 111 sender's credential."""
         subprocess.run([LIAISON, "migrate", "--no-input"], **run)  # noqa: S603
         self.secret = subprocess.run([LIAISON, "shell", "-c", SETUP], **run).stdout.strip().splitlines()[-1]  # noqa: S603
+
+    def __enter__(self):
+        run = {"env": self.env, "cwd": ROOT, "check": True, "capture_output": True, "text": True}
+        self.prepare(run)
         self.process = subprocess.Popen(  # noqa: S603
             [
                 GUNICORN,
@@ -134,8 +141,8 @@ class Server:
         while time.monotonic() < deadline:
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                connection.request("GET", "/fhir/r4/$process-message")
-                if connection.getresponse().status == 405:
+                connection.request("GET", self.ready_path)
+                if connection.getresponse().status == self.ready_status:
                     return self
             except OSError:
                 time.sleep(0.3)

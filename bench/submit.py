@@ -1,0 +1,367 @@
+"""Concern submission under load, against a floor view in the same server.
+
+A real gunicorn server on loopback, on PostgreSQL, serving Liaison with one extra URL from
+``bench/submit_site`` (the product's settings and URLs, unchanged, plus ``POST /bench/floor/``, which
+passes the same session, CSRF, sign-in, membership and permission checks as the report form and
+appends one audit row). Sixteen clients, each a reporter at its own practice signed in through the
+real sign-in form with its own session and CSRF token, post real Part A and Part B reports about
+Cheshire and Merseyside trusts to ``/concerns/report/new/`` (PID scan, checks, store, events,
+routing, clocks, notification outbox) for BENCH_SECONDS, then post to the floor for as long.
+Each run does both; the figures are medians of BENCH_RUNS runs. Afterwards the database is checked:
+every answered submission stored exactly once, every floor post one audit row.
+
+Target (../shared/docs/quality.md): throughput ≥ 0.5 × floor and p95 ≤ 50 ms. Prints one summary
+line last; exits 1 when a target is missed or any request failed or was lost.
+Environment: BENCH_SECONDS (per phase and run, default 30), BENCH_RUNS (default 3), BENCH_CLIENTS
+(default 16), BENCH_WORKERS (gunicorn workers, default 2 × CPUs + 1), BENCH_DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/bench_submit; the database is dropped and created afresh).
+"""
+
+import http.client
+import http.cookies
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+from bench.fhir import LIAISON, Server  # noqa: E402 (needs the path above)
+
+RATIO_TARGET = 0.5
+P95_TARGET_MS = 50.0
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/bench_submit"
+PASSWORD = "Liaison-demo-2026"  # the demo password (liaison.core.demo.DEMO_PASSWORD)
+
+# Bench reporters, made like the demo's: one reporter membership each at its own open Cheshire and
+# Merseyside practice (the demo has only a few reporters, and one sign-in per client is wanted).
+SETUP = """
+import json
+from liaison.accounts.models import Membership, Role, User
+from liaison.core.demo import DEMO_PASSWORD, TRUST_CONTACTS
+from liaison.directory.models import Organisation, OrganisationType
+practices = Organisation.objects.filter(
+    icb__ods_code="QYG", org_type=OrganisationType.GP_PRACTICE, closed_on__isnull=True
+).order_by("ods_code")[:{clients}]
+users = []
+for index, practice in enumerate(practices, start=1):
+    user, _ = User.objects.get_or_create(username=f"bench.reporter{{index:02d}}")
+    user.first_name, user.last_name, user.email = "Bench", f"Reporter {{index}}", f"bench{{index}}@example.nhs.uk"
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    Membership.objects.update_or_create(user=user, organisation=practice, role=Role.REPORTER, defaults={{"is_active": True}})
+    users.append(user.username)
+trusts = list(Organisation.objects.filter(ods_code__in=list(TRUST_CONTACTS), closed_on__isnull=True).values_list("ods_code", flat=True))
+print(json.dumps({{"users": users, "trusts": sorted(trusts)}}))
+"""
+
+ASPECTS = ["discharge", "outpatients", "referral", "results", "medication", "appointments", "communication"]
+STANDARDS = ["S01", "S02", "S03", "S04", "S05", "S06", "S07", "S08", "S09", "S10", "S11", "S12"]
+SERVICES = ["cardiology", "respiratory", "orthopaedic", "dermatology", "gastroenterology", "urology"]
+WHAT = [
+    "The discharge summary from the {service} ward arrived {days} days after discharge and did not list "
+    "the medication changes, so the practice had to phone the ward to find out what was stopped.",
+    "A clinic letter from the {service} clinic asked the practice to arrange blood tests without saying "
+    "which tests, why, or who would act on the results; this is one of {days} similar letters.",
+    "The {service} service returned a referral as incomplete although the published criteria were met; "
+    "it took {days} working days and two phone calls to have it accepted.",
+    "The {service} team asked the practice to prescribe a medicine that needs hospital monitoring without "
+    "a shared care agreement in place, and did not answer the query for {days} days.",
+]
+IMPACT = "Extra work for the practice team (set {client}, report {sequence}) and a delay for the patient."
+
+
+def _cookies(response, jar: dict) -> None:
+    for header in response.msg.get_all("Set-Cookie") or []:
+        for name, morsel in http.cookies.SimpleCookie(header).items():
+            jar[name] = morsel.value
+
+
+class Client:
+    """One signed-in reporter: its own cookies (session and CSRF), a new connection per request."""
+
+    def __init__(self, port: int, username: str):
+        self.port, self.username, self.jar = port, username, {}
+
+    def request(self, method: str, path: str, fields: list | None = None) -> http.client.HTTPResponse:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.jar.items()), "Connection": "close"}
+        body = None
+        if fields is not None:
+            body = urllib.parse.urlencode([*fields, ("csrfmiddlewaretoken", self.jar.get("csrftoken", ""))])
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            response.body = response.read()
+            _cookies(response, self.jar)
+            return response
+        finally:
+            connection.close()
+
+    def sign_in(self) -> None:
+        self.request("GET", "/accounts/sign-in/")
+        response = self.request(
+            "POST", "/accounts/sign-in/", [("username", self.username), ("password", PASSWORD)]
+        )
+        if response.status != 302 or "sessionid" not in self.jar:
+            raise RuntimeError(f"{self.username} could not sign in: HTTP {response.status}")
+
+
+def report_fields(client: int, sequence: int, trusts: list[str]) -> list[tuple[str, str]]:
+    """A real report, Part A or B, about a trust; the text is clean of patient details and never repeats."""
+    about = trusts[(client + sequence) % len(trusts)]
+    day = date.today() - timedelta(days=1 + (client * 7 + sequence) % 90)
+    text = WHAT[sequence % len(WHAT)].format(
+        service=SERVICES[(client + sequence) % len(SERVICES)], days=2 + sequence % 19
+    )
+    fields = [
+        ("part", "B" if sequence % 2 else "A"),
+        ("about_search", about),
+        ("about_organisation", about),
+        ("specialty", ""),
+        ("service_description", ""),
+        ("staff_group", ""),
+        ("aspect_of_care", ASPECTS[(client + sequence) % len(ASPECTS)]),
+        ("event_date_day", str(day.day)),
+        ("event_date_month", str(day.month)),
+        ("event_date_year", str(day.year)),
+        ("what_happened", text),
+        ("impact", IMPACT.format(client=client, sequence=sequence)),
+        ("patient_reference", ""),
+        ("patient_reference_system", ""),
+        ("reporter_may_be_named", "yes" if sequence % 3 else ""),
+        ("action", "submit"),
+    ]
+    if sequence % 2:
+        fields += [("standards", STANDARDS[(client + sequence) % len(STANDARDS)])]
+    return fields
+
+
+SUBMITTED = re.compile(r"^/concerns/([^/]+)/submitted/$")
+
+
+class Load:
+    """What every client saw in one phase: latencies, failures, and what the server said it stored."""
+
+    def __init__(self):
+        self.latencies: list[float] = []
+        self.failures: list[str] = []
+        self.stored: list[str] = []  # concern references, or floor sequence numbers
+        self.lock = threading.Lock()
+        self.elapsed = 0.0
+
+    def rate(self) -> float:
+        return len(self.stored) / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, q: int) -> float:
+        if len(self.latencies) < 2:
+            return 0.0
+        return statistics.quantiles(self.latencies, n=100)[q - 1] * 1000
+
+
+def _one(client: Client, index: int, sequence: int, floor: bool, trusts: list[str], load: Load) -> None:
+    started = time.monotonic()
+    try:
+        if floor:
+            response = client.request("POST", "/bench/floor/", [("sequence", f"{index}-{sequence}")])
+            ok = response.status == 302 and response.getheader("Location") == "/concerns/"
+            stored = f"{index}-{sequence}"
+        else:
+            response = client.request("POST", "/concerns/report/new/", report_fields(index, sequence, trusts))
+            match = SUBMITTED.match(response.getheader("Location") or "")
+            ok = response.status == 302 and match is not None
+            stored = match.group(1) if match else ""
+        failure = "" if ok else f"HTTP {response.status} {response.body[:200]!r}"
+    except OSError as error:
+        failure = f"{type(error).__name__}: {error}"
+    latency = time.monotonic() - started
+    with load.lock:
+        load.latencies.append(latency)
+        if failure:
+            load.failures.append(failure)
+        else:
+            load.stored.append(stored)
+
+
+def run_phase(
+    clients: list[Client], trusts: list[str], seconds: float, *, floor: bool, counter: list
+) -> Load:
+    load = Load()
+    stop = time.monotonic() + seconds
+
+    def work(index: int, client: Client) -> None:
+        while time.monotonic() < stop:
+            with load.lock:
+                counter[0] += 1
+                sequence = counter[0]
+            _one(client, index, sequence, floor, trusts, load)
+
+    threads = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(clients)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    load.elapsed = time.monotonic() - started
+    return load
+
+
+class SubmitServer(Server):
+    """fhir.py's gunicorn on loopback, with the bench settings, the demo organisations and reporters."""
+
+    ready_path, ready_status = "/accounts/sign-in/", 200
+
+    def __init__(self, workers: int, database: str, clients: int):
+        super().__init__(workers)
+        self.env.update(
+            DATABASE_URL=database,
+            DJANGO_SETTINGS_MODULE="bench.submit_site.settings",
+            LIAISON_DEMO_DATA="1",
+            PYTHONPATH=str(ROOT),
+        )
+        self.clients = clients
+
+    def prepare(self, run: dict) -> None:
+        import json
+
+        subprocess.run([LIAISON, "migrate", "--no-input"], **run)  # noqa: S603
+        subprocess.run([LIAISON, "load_demo"], **run)  # noqa: S603 (the ODS import: organisations, Code)
+        script = SETUP.format(clients=self.clients)
+        output = subprocess.run([LIAISON, "shell", "-c", script], **run).stdout  # noqa: S603
+        self.setup = json.loads(output.strip().splitlines()[-1])
+
+
+def fresh_database(url: str) -> None:
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def check_stored(database: str, references: list[str], floor_posts: list[str]) -> list[str]:
+    """What went missing or was stored twice, read straight from the database."""
+    os.environ["DATABASE_URL"] = database
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.submit_site.settings"
+    import django
+
+    django.setup()
+    from collections import Counter
+
+    from bench.submit_site.urls import FLOOR_MARK
+    from liaison.audit.models import AuditEvent
+    from liaison.concerns.models import Concern, ConcernEvent, ConcernEventKind
+
+    problems = []
+    bench = Concern.objects.filter(reporter__username__startswith="bench.reporter")
+    in_database = Counter(Concern(pk=pk).reference for pk in bench.values_list("pk", flat=True))
+    answered = Counter(references)
+    if sum(in_database.values()) != len(references) or set(in_database) != set(answered):
+        problems.append(f"{len(references)} submissions answered, {sum(in_database.values())} stored")
+    problems += [f"{ref} answered {n} times" for ref, n in answered.items() if n > 1]
+    texts = Counter(bench.values_list("impact", flat=True))
+    problems += [f"report stored {n} times: {text[:60]}" for text, n in texts.items() if n > 1]
+    submitted_events = ConcernEvent.objects.filter(concern__in=bench, kind=ConcernEventKind.SUBMITTED).count()
+    if submitted_events != len(references):
+        problems.append(f"{submitted_events} submitted events for {len(references)} concerns")
+    floor_rows = Counter(
+        changes.get("sequence")
+        for changes in AuditEvent.objects.filter(object_repr=FLOOR_MARK).values_list("changes", flat=True)
+    )
+    if Counter(floor_posts) != floor_rows:
+        problems.append(f"{len(floor_posts)} floor posts answered, {sum(floor_rows.values())} audit rows")
+    return problems
+
+
+def main() -> int:
+    runs = int(os.environ.get("BENCH_RUNS", "3"))
+    seconds = float(os.environ.get("BENCH_SECONDS", "30"))
+    count = int(os.environ.get("BENCH_CLIENTS", "16"))
+    workers = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
+    database = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
+    fresh_database(database)
+    references, floor_posts, failures = [], [], []
+    results = []
+    counter = [0]
+    with SubmitServer(workers, database, count) as server:
+        users, trusts = server.setup["users"], server.setup["trusts"]
+        if len(users) < count:
+            raise RuntimeError(f"only {len(users)} practices for {count} bench reporters")
+        clients = [Client(server.port, username) for username in users]
+        for client in clients:
+            client.sign_in()
+        print(f"{count} reporters signed in; {workers} gunicorn workers; reports about {len(trusts)} trusts")
+        # Warm every worker (imports, connections, caches), as a long-running server would be.
+        for floor in (False, True):
+            warm = run_phase(clients, trusts, 3, floor=floor, counter=counter)
+            (floor_posts if floor else references).extend(warm.stored)
+            failures += warm.failures
+        for run in range(runs):
+            pair = {}
+            for floor in (False, True):
+                load = run_phase(clients, trusts, seconds, floor=floor, counter=counter)
+                (floor_posts if floor else references).extend(load.stored)
+                failures += load.failures
+                pair["floor" if floor else "submit"] = load
+            results.append(pair)
+            submit, floor_load = pair["submit"], pair["floor"]
+            print(
+                f"run {run + 1}: submit {submit.rate():.0f} req/s p50 {submit.percentile(50):.0f} ms "
+                f"p95 {submit.percentile(95):.0f} ms, {len(submit.failures)} errors; "
+                f"floor {floor_load.rate():.0f} req/s p50 {floor_load.percentile(50):.0f} ms "
+                f"p95 {floor_load.percentile(95):.0f} ms, {len(floor_load.failures)} errors",
+                flush=True,
+            )
+    for failure in failures[:5]:
+        print(f"error: {failure}")
+    lost = check_stored(database, references, floor_posts)
+    for problem in lost[:10]:
+        print(f"lost or doubled: {problem}")
+
+    def median(phase: str, measure) -> float:
+        return statistics.median(measure(pair[phase]) for pair in results)
+
+    rate, floor_rate = median("submit", Load.rate), median("floor", Load.rate)
+    p50 = median("submit", lambda load: load.percentile(50))
+    p95 = median("submit", lambda load: load.percentile(95))
+    floor_p50 = median("floor", lambda load: load.percentile(50))
+    floor_p95 = median("floor", lambda load: load.percentile(95))
+    ratio = statistics.median(pair["submit"].rate() / pair["floor"].rate() for pair in results)
+    print(
+        f"medians of {runs} runs of {seconds:.0f} s, {count} clients: submit p50 {p50:.0f} ms, "
+        f"floor p50 {floor_p50:.0f} ms p95 {floor_p95:.0f} ms; {len(references)} concerns and "
+        f"{len(floor_posts)} floor rows checked in the database"
+    )
+    missed = [
+        name
+        for name, bad in (
+            ("ratio", ratio < RATIO_TARGET),
+            ("p95", p95 > P95_TARGET_MS),
+            ("errors", bool(failures)),
+            ("stored", bool(lost)),
+        )
+        if bad
+    ]
+    print(
+        f"submit: {rate:.0f} req/s, floor {floor_rate:.0f} req/s, ratio {ratio:.2f}, p95 {p95:.0f} ms, "
+        f"{len(failures)} errors, {len(lost)} lost or doubled "
+        f"(target ratio >= {RATIO_TARGET}, p95 <= {P95_TARGET_MS:.0f} ms) — "
+        + ("met" if not missed else "MISSED: " + ", ".join(missed))
+    )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
