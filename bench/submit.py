@@ -302,7 +302,11 @@ def main() -> int:
         clients = [Client(server.port, username) for username in users]
         for client in clients:
             client.sign_in()
-        print(f"{count} reporters signed in; {workers} gunicorn workers; reports about {len(trusts)} trusts")
+        print(
+            f"{count} reporters signed in; {workers} gunicorn workers on {os.cpu_count()} CPUs (load "
+            f"average {os.getloadavg()[0]:.1f}: the clients and PostgreSQL share them); "
+            f"reports about {len(trusts)} trusts"
+        )
         # Warm every worker (imports, connections, caches), as a long-running server would be.
         for floor in (False, True):
             warm = run_phase(clients, trusts, 3, floor=floor, counter=counter)
