@@ -272,17 +272,23 @@ def organisation_suggestions(request):
     return render(request, "concerns/_organisation_choices.jinja", context)
 
 
+# The next two carry the whole form, free text included, so they are POST only: typed text must never
+# travel in a URL, where web servers and proxies log it before the PID guard has seen it.
+
+
+@require_POST
 def standards_for_date(request):
     """htmx: the standards of the Code in force for the chosen organisation on the event date."""
     _require(request, "concerns.report")
-    context = _form_context(request, forms.values_from_post(request.GET))
+    context = _form_context(request, forms.values_from_post(request.POST))
     return render(request, "concerns/_standards.jinja", context)
 
 
+@require_POST
 def similar_concerns(request):
     """htmx: open concerns like this one, to add a "me too" instead of reporting it again."""
     _require(request, "concerns.report")
-    context = _form_context(request, forms.values_from_post(request.GET))
+    context = _form_context(request, forms.values_from_post(request.POST))
     return render(request, "concerns/_similar.jinja", context)
 
 

@@ -182,7 +182,7 @@ def test_htmx_suggestions_and_standards_for_the_date(client_for, reporter, trust
     client = client_for(reporter)
     choices = client.get("/concerns/report/organisations/", {"about_search": "REM"}).content.decode()
     assert 'value="REM"' in choices and "<html" not in choices
-    standards = client.get(
+    standards = client.post(
         "/concerns/report/standards/",
         {
             "about_organisation": "REM",
@@ -323,7 +323,7 @@ def test_me_too_from_another_practice_counts(client_for, other_reporter, submitt
 def test_similar_concerns_are_suggested_with_a_me_too_link(client_for, other_reporter, submitted, trust):
     page = (
         client_for(other_reporter)
-        .get("/concerns/report/similar/", {"about_organisation": "REM", "aspect_of_care": "discharge"})
+        .post("/concerns/report/similar/", {"about_organisation": "REM", "aspect_of_care": "discharge"})
         .content.decode()
     )
     assert submitted.reference in page and f"/concerns/{submitted.reference}/me-too/" in page
@@ -393,3 +393,14 @@ def test_the_concern_page_links_each_party_to_the_case_page(client_for, reporter
 
     responder_page = client_for(responder).get(f"/concerns/{submitted.reference}/").content.decode()
     assert "Respond to this concern" in responder_page
+
+
+def test_helpers_that_carry_typed_text_never_put_it_in_a_url(client_for, reporter, trust, published_code):
+    """The form's htmx helpers send the whole form, free text included: POST only, never a query string."""
+    client = client_for(reporter)
+    form = client.get(REPORT).content.decode()
+    assert 'hx-post="/concerns/report/standards/"' in form
+    assert 'hx-post="/concerns/report/similar/"' in form
+    assert 'hx-get="/concerns/report/standards/"' not in form
+    for url in ("/concerns/report/standards/", "/concerns/report/similar/"):
+        assert client.get(url, {"what_happened": "typed text"}).status_code == 405
