@@ -24,8 +24,8 @@ from liaison.concerns.models import (
     PatientReferenceSystem,
     StaffGroup,
 )
+from liaison.core.pagination import pagination_for
 from liaison.directory import selectors as directory_selectors
-from liaison.directory.views import _pagination as pagination_for
 from liaison.routing import selectors as routing_selectors
 from liaison.standards import selectors as standards_selectors
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from liaison.accounts.permissions import has_permission
 from liaison.core.forms import error_list
+from liaison.core.pagination import pagination_for
 from liaison.directory import selectors, services
 from liaison.directory.forms import ContactForm, OrganisationServiceForm
 from liaison.directory.models import ContactRole, OrganisationType
@@ -25,31 +26,6 @@ def _require(request, permission: str, obj=None) -> None:
 def _membership_icb(request):
     membership = request.membership
     return selectors.icb_of(membership.organisation) if membership else None
-
-
-def _page_url(request, number: int) -> str:
-    query = request.GET.copy()
-    query["page"] = number
-    return f"{request.path}?{query.urlencode()}"
-
-
-def _pagination(request, page) -> dict | None:
-    """The NHS pagination component's parameters: first, last and the pages around this one."""
-    if page.paginator.num_pages <= 1:
-        return None
-    last = page.paginator.num_pages
-    numbers = sorted({1, last, *range(max(1, page.number - 2), min(last, page.number + 2) + 1)})
-    items, previous = [], 0
-    for number in numbers:
-        if number - previous > 1:
-            items.append({"ellipsis": True})
-        items.append({"number": number, "href": _page_url(request, number), "current": number == page.number})
-        previous = number
-    return {
-        "previous": {"href": _page_url(request, page.number - 1)} if page.has_previous() else None,
-        "next": {"href": _page_url(request, page.number + 1)} if page.has_next() else None,
-        "items": items,
-    }
 
 
 def organisation_list(request):
@@ -79,7 +55,7 @@ def organisation_list(request):
             "options": options,
             "include_closed": include_closed,
             "page": page,
-            "pagination": _pagination(request, page),
+            "pagination": pagination_for(request, page),
         },
     )
 

@@ -12,23 +12,13 @@ from django.views.decorators.http import require_POST
 
 from liaison.accounts.permissions import has_permission
 from liaison.core.forms import error_list
+from liaison.core.pagination import pagination_for
 from liaison.notifications import selectors, services
 from liaison.notifications.forms import PreferenceForm
 from liaison.notifications.models import EmailFrequency
 
 HOME = {"href": "/", "text": "Home"}
 PAGE_SIZE = 25
-
-
-def _pagination(request, page) -> dict | None:
-    if page.paginator.num_pages <= 1:
-        return None
-    return {
-        "previous": {"href": f"{request.path}?page={page.previous_page_number()}"}
-        if page.has_previous()
-        else None,
-        "next": {"href": f"{request.path}?page={page.next_page_number()}"} if page.has_next() else None,
-    }
 
 
 def notification_list(request):
@@ -41,7 +31,7 @@ def notification_list(request):
         {
             "page_title": "Your notifications",
             "page": page,
-            "pagination": _pagination(request, page),
+            "pagination": pagination_for(request, page),
             "unread": selectors.unread_count(user=request.user),
             "frequency": EmailFrequency(selectors.email_frequency_for(user=request.user)).label,
             "breadcrumbs": [HOME],
@@ -115,7 +105,7 @@ def delivery_list(request):
             "page_title": "Email deliveries",
             "overview": selectors.delivery_overview(request.membership),
             "page": page,
-            "pagination": _pagination(request, page),
+            "pagination": pagination_for(request, page),
             "column_width": "full",
             "breadcrumbs": [HOME],
         },

@@ -13,8 +13,8 @@ from liaison.audit.models import AuditAction
 from liaison.audit.services import audit_record
 from liaison.concerns.models import ConcernStatus
 from liaison.core.forms import error_list
+from liaison.core.pagination import pagination_for
 from liaison.directory.selectors import organisation_by_ods
-from liaison.directory.views import _pagination as directory_pagination
 from liaison.routing import forms, selectors, services
 from liaison.routing.exports import write_concerns_csv
 from liaison.routing.models import CRITERION_WEIGHTS
@@ -194,7 +194,7 @@ PAGE_SIZE = 50
 
 def _page(request, concerns):
     page = Paginator(concerns, PAGE_SIZE).get_page(request.GET.get("page"))
-    return page, directory_pagination(request, page)
+    return page, pagination_for(request, page)
 
 
 def inbox(request):
