@@ -459,7 +459,9 @@ def _read_composition_sections(sections, reading: Reading) -> None:
         text = section.get("text")
         lines = narrative_lines(text.get("div")) if isinstance(text, dict) else []
         if lines:
-            if "reported condition" in title or "presenting" in title:
+            # "Patient's Reported Condition" (ITK 111 reports) and "Primary Reason for Call" (the
+            # primary emergency department document) both carry the presenting complaint.
+            if "reported condition" in title or "presenting" in title or "reason for call" in title:
                 reading.presenting.extend(lines)
             elif "advice" in title or "plan" in title or "action" in title:
                 reading.plan.extend(lines)
