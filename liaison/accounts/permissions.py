@@ -120,6 +120,14 @@ def _icb_interface_team(membership, obj) -> bool:
     )
 
 
+def _view_themes(membership, obj) -> bool:
+    """The ICB interface team for their ICB's themes; responders and interface leads at a provider for
+    the themes involving their organisation (``liaison.themes.selectors.themes_visible_to`` decides which)."""
+    if membership.organisation.org_type == OrganisationType.ICB:
+        return _icb_interface_team(membership, obj)
+    return membership.role in (Role.RESPONDER, Role.INTERFACE_LEAD)
+
+
 def _icb_administrator(membership, obj) -> bool:
     """Administrators at an ICB, for their own ICB's settings (routing rules, clock policy)."""
     return membership.organisation.org_type == OrganisationType.ICB and _administrator(membership, obj)
@@ -129,6 +137,26 @@ def _manage_templates(membership, obj) -> bool:
     """An organisation's interface lead, for its own response templates."""
     return membership.role == Role.INTERFACE_LEAD and (
         obj is None or _in_scope(membership, _organisation_of(obj))
+    )
+
+
+def _dashboard(membership, obj) -> bool:
+    """ICB analysts for their ICB; a provider's responders and interface leads for their own organisation."""
+    if membership.role == Role.ICB_ANALYST and membership.organisation.org_type == OrganisationType.ICB:
+        return obj is None or _in_scope(membership, _organisation_of(obj))
+    return (
+        membership.role in (Role.RESPONDER, Role.INTERFACE_LEAD)
+        and membership.organisation.org_type != OrganisationType.ICB
+        and (obj is None or _in_scope(membership, _organisation_of(obj)))
+    )
+
+
+def _icb_analyst(membership, obj) -> bool:
+    """ICB analysts at an ICB, for their own ICB (exact report numbers never leave the ICB team)."""
+    return (
+        membership.role == Role.ICB_ANALYST
+        and membership.organisation.org_type == OrganisationType.ICB
+        and (obj is None or _in_scope(membership, _organisation_of(obj)))
     )
 
 
@@ -160,6 +188,14 @@ RULES: dict[str, Callable[[Membership, object], bool]] = {
     "concerns.report": _works_with_concerns,
     "themes.suggest": _works_with_concerns,
     "themes.view_text_model": _icb_team,
+    # Dashboards and the monthly breach report (liaison.reports): counts, never patient details.
+    "reports.view_dashboard": _dashboard,
+    "reports.view_internal": _icb_analyst,
+    "reports.manage_activity": _icb_analyst,
+    "reports.view_archive": _anyone,
+    # Themes (liaison.themes): the ICB team curates its ICB's; providers see those involving them.
+    "themes.view": _view_themes,
+    "themes.curate": _icb_interface_team,
 }
 
 

@@ -65,3 +65,28 @@ def text_model(request):
             "breadcrumbs": [{"href": "/", "text": "Home"}],
         },
     )
+
+
+def theme_list(request):
+    """Themes the viewer may see (filled in by the themes pages)."""
+    _require(request, "themes.view")
+    themes = selectors.themes_visible_to(request.membership).filter(status="active")
+    return render(
+        request,
+        "themes/theme_list.jinja",
+        {"page_title": "Themes", "themes": themes, "breadcrumbs": [{"href": "/", "text": "Home"}]},
+    )
+
+
+def theme_detail(request, theme_id: int):
+    _require(request, "themes.view")
+    theme = selectors.theme_for(request.membership, theme_id)
+    return render(
+        request,
+        "themes/theme_detail.jinja",
+        {
+            "page_title": theme.label,
+            "theme": theme,
+            "breadcrumbs": [{"href": "/", "text": "Home"}, {"href": "/themes/", "text": "Themes"}],
+        },
+    )

@@ -35,6 +35,8 @@ EXPECTED = {
     "routing.manage_templates": {"interface_lead"},
     "themes.suggest": {"reporter", "responder", "interface_lead", "icb_analyst"},
     "themes.view_text_model": {"icb_analyst", "administrator"},
+    "themes.view": {"responder", "interface_lead", "icb_analyst"},
+    "themes.curate": {"icb_analyst"},
 }
 
 

@@ -57,3 +57,49 @@ def static_model(settings, built_text_model):
 def no_text_model(settings, tmp_path):
     settings.THEMES_TEXT_MODEL_DIR = str(tmp_path / "never-built")
     return tmp_path / "never-built"
+
+
+@pytest.fixture
+def make_concern(reporter, trust):
+    """Store a concern directly, as submit would (without routing): ``make_concern(text, about=…, event_date=…)``."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from liaison.concerns.models import Concern, ConcernPart, Occurrence
+
+    def make(
+        text="The discharge summary arrived three weeks late.", *, about=None, event_date=None, **fields
+    ):
+        about = about or trust
+        membership = fields.pop("reporter_membership", reporter)
+        event_date = event_date or date(2026, 10, 30)
+        concern = Concern.objects.create(
+            part=ConcernPart.THEME,
+            reporter=membership.user,
+            reporter_organisation=membership.organisation,
+            reporter_icb=membership.organisation.icb,
+            about_organisation=about,
+            about_icb=about.icb,
+            event_date=event_date,
+            what_happened=text,
+            submitted_at=fields.pop(
+                "submitted_at",
+                datetime(event_date.year, event_date.month, event_date.day, 12, tzinfo=ZoneInfo("UTC")),
+            ),
+            **fields,
+        )
+        Occurrence.objects.create(
+            concern=concern,
+            organisation=membership.organisation,
+            reported_by=membership.user,
+            event_date=event_date,
+            is_original=True,
+        )
+        return concern
+
+    return make
+
+
+@pytest.fixture
+def analyst_user(icb_analyst):
+    return icb_analyst.user
