@@ -147,7 +147,7 @@ class ConcernFilters(Schema):
     status: ConcernStatus | None = None
     part: ConcernPart | None = None
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000)  # beyond this, the database cannot hold the number
 
 
 def _org(organisation) -> dict:

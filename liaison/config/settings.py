@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "liaison.notifications",
     "liaison.nhs111",
     "liaison.themes",
+    "liaison.reports",
 ]
 
 MIDDLEWARE = [

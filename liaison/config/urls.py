@@ -13,6 +13,7 @@ urlpatterns = [
     path("notifications/", include("liaison.notifications.urls")),
     path("111/", include("liaison.nhs111.urls")),
     path("themes/", include("liaison.themes.urls")),
+    path("reports/", include("liaison.reports.urls")),
     path("fhir/", include("liaison.nhs111.fhir_urls")),
     path("api/v1/", api.urls),
 ]

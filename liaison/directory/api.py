@@ -87,7 +87,7 @@ class OrganisationFilters(Schema):
     type: OrganisationType | None = Field(None, description="Organisation type")
     icb: str = Field("", max_length=12, description="An ICB's ODS code, for example QYG")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000)  # beyond this, the database cannot hold the number
 
 
 class ContactFilters(Schema):
@@ -95,7 +95,7 @@ class ContactFilters(Schema):
     role: ContactRole | None = None
     organisation: str = Field("", max_length=12, description="The organisation's ODS code")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000)  # beyond this, the database cannot hold the number
 
 
 def _require_view(request) -> None:

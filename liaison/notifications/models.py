@@ -24,6 +24,7 @@ class NotificationKind(models.TextChoices):
     CONCERN_REDIRECTED = "concern_redirected", "A concern has been redirected to another organisation"
     CONCERN_REOPENED = "concern_reopened", "A concern has been reopened"
     CONCERN_MERGED = "concern_merged", "A concern has been merged with another"
+    MONTHLY_REPORT_ISSUED = "monthly_report_issued", "The monthly breach report has been issued"
     DAILY_DIGEST = "daily_digest", "Your daily summary of Liaison notifications"
 
 

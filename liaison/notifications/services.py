@@ -25,7 +25,8 @@ an email row (held for the daily digest if they chose that). Addresses get an em
 
 Kinds: ``concern_routed``, ``concern_assigned``, ``concern_acknowledged``, ``concern_status_changed``,
 ``concern_responded``, ``concern_closed``, ``reply_posted``, ``occurrence_added``, ``concern_overdue``,
-``concern_escalated``, ``concern_redirected``, ``concern_reopened``, ``concern_merged``
+``concern_escalated``, ``concern_redirected``, ``concern_reopened``, ``concern_merged``,
+``monthly_report_issued`` (no concern: a link to the issued report, liaison.reports)
 (``daily_digest`` is made by ``digests_send`` only).
 
 Delivery and "never sent twice"

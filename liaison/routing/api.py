@@ -24,7 +24,7 @@ class InboxFilters(Schema):
     scope: str = Field("organisation", description="mine, service or organisation.")
     state: str = Field("open", description="open, or all to include closed concerns.")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000)  # beyond this, the database cannot hold the number
 
 
 class QueueItemOut(Schema):

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "liaison.reports"
+    verbose_name = "Dashboards and the monthly breach report"

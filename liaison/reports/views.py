@@ -1,0 +1,331 @@
+"""Dashboard, drill-down, the monthly breach report (HTML, PDF, CSV), its archive and activity uploads."""
+
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from liaison.accounts.permissions import has_permission
+from liaison.audit.models import AuditAction
+from liaison.audit.services import audit_record
+from liaison.core.pagination import pagination_for
+from liaison.directory.selectors import organisation_by_ods
+from liaison.reports import selectors, services
+from liaison.reports.forms import ActivityUploadForm
+from liaison.reports.models import ReportVersion
+
+
+def _require(request, permission: str) -> None:
+    if not has_permission(request.membership, permission):
+        raise PermissionDenied
+
+
+def _home() -> list[dict]:
+    return [{"href": reverse("core:home"), "text": "Home"}]
+
+
+def _period(request) -> tuple[date, date]:
+    """From and to months (``from=2026-01&to=2026-10``); the last 12 months by default."""
+    this_month = timezone.localdate().replace(day=1)
+    end_month = selectors.parse_month(request.GET.get("to")) or this_month
+    start_month = selectors.parse_month(request.GET.get("from")) or selectors.add_months(end_month, -11)
+    if start_month > end_month:
+        start_month = end_month
+    return start_month, selectors.month_end(end_month)
+
+
+def dashboard(request):
+    _require(request, "reports.view_dashboard")
+    start, end = _period(request)
+    board = selectors.dashboard_for(
+        request.membership, start=start, end=end, place_id=request.GET.get("place")
+    )
+    themes_available, themes = selectors.themes_for_dashboard(scope=board.scope, start=start, end=end)
+    scorecard = None
+    if has_permission(request.membership, "nhs111.view_scorecard"):
+        from liaison.nhs111.selectors import scorecard_for
+
+        scorecard = scorecard_for(request.membership, end.replace(day=1))
+    return render(
+        request,
+        "reports/dashboard.jinja",
+        {
+            "page_title": "Dashboard",
+            "column_width": "full",
+            "breadcrumbs": _home(),
+            "board": board,
+            "themes_available": themes_available,
+            "themes": themes,
+            "scorecard": scorecard,
+            "from_month": f"{start:%Y-%m}",
+            "to_month": f"{end:%Y-%m}",
+            "period": {
+                "from": f"{start:%Y-%m}",
+                "to": f"{end:%Y-%m}",
+                "place": board.scope.place.pk if board.scope.place else "",
+            },
+            "drill_href": selectors.drill_href,
+        },
+    )
+
+
+def drilldown(request):
+    _require(request, "reports.view_dashboard")
+    start, end = _period(request)
+    month = selectors.parse_month(request.GET.get("month"))
+    found = selectors.drilldown(
+        request.membership,
+        measure=request.GET.get("measure", "breaches"),
+        start=start,
+        end=end,
+        provider_ods=request.GET.get("provider", ""),
+        standard_code=request.GET.get("standard", ""),
+        month=month,
+        place_id=request.GET.get("place"),
+    )
+    if found is None:
+        raise Http404("There is no such number on the dashboard.")
+    paginator = Paginator(found.concerns, 50)
+    page = paginator.get_page(request.GET.get("page"))
+    back = (
+        reverse("reports:dashboard")
+        + "?"
+        + "&".join(f"{key}={request.GET[key]}" for key in ("from", "to", "place") if request.GET.get(key))
+    )
+    return render(
+        request,
+        "reports/drilldown.jinja",
+        {
+            "page_title": f"Concerns counted: {found.title}",
+            "column_width": "full",
+            "breadcrumbs": [*_home(), {"href": back, "text": "Dashboard"}],
+            "found": found,
+            "page": page,
+            "pagination": pagination_for(request, page),
+            "start": start,
+            "end": end,
+            "month": month,
+        },
+    )
+
+
+# --- The monthly report -------------------------------------------------------------------------------
+
+
+def _report_request(request):
+    """(icb, month, version, provider) from the query, checked against what this membership may read."""
+    membership = request.membership
+    versions = selectors.report_versions_for(membership)
+    if not versions:
+        raise PermissionDenied
+    month = selectors.parse_month(request.GET.get("month")) or selectors.add_months(
+        timezone.localdate().replace(day=1), -1
+    )
+    version = request.GET.get("version") or versions[0]
+    if version not in versions:
+        raise PermissionDenied
+    provider = None
+    if version == ReportVersion.PROVIDER:
+        if has_permission(membership, "reports.view_internal"):
+            provider = organisation_by_ods(request.GET.get("provider", ""))
+            if provider is None or provider.icb_id != membership.icb.pk:
+                raise Http404("Choose a provider in your ICB.")
+        else:
+            provider = membership.organisation
+    return membership.icb, month, version, provider
+
+
+def _audit_report(request, what: str, icb, month, version, provider) -> None:
+    audit_record(
+        action=AuditAction.VIEW,
+        actor=request.user,
+        request=request,
+        organisation=icb,
+        object_repr=what,
+        changes={
+            "month": f"{month:%Y-%m}",
+            "version": version,
+            "provider": provider.ods_code if provider else None,
+        },
+    )
+
+
+def monthly(request):
+    icb, month, version, provider = _report_request(request)
+    data = selectors.monthly_report(icb=icb, month=month, version=version, provider=provider)
+    query = request.GET.copy()
+    query["month"], query["version"] = f"{month:%Y-%m}", version
+    return render(
+        request,
+        "reports/monthly.jinja",
+        {
+            "page_title": f"Monthly breach report, {month:%B %Y}",
+            "column_width": "full",
+            "breadcrumbs": _home(),
+            "report": data,
+            "versions": selectors.report_versions_for(request.membership),
+            "version_labels": dict(ReportVersion.choices),
+            "query": query.urlencode(),
+            "month_value": f"{month:%Y-%m}",
+            "providers": data.tables["month"].row_keys if version == ReportVersion.ICB else [],
+            "can_issue": has_permission(request.membership, "reports.view_internal"),
+        },
+    )
+
+
+def _filename(icb, month, version, provider, extension: str) -> str:
+    suffix = f"-{provider.ods_code}" if provider else ""
+    return f"liaison-breach-report-{icb.ods_code}-{month:%Y-%m}-{version}{suffix}.{extension}"
+
+
+def monthly_pdf(request):
+    icb, month, version, provider = _report_request(request)
+    data = selectors.monthly_report(icb=icb, month=month, version=version, provider=provider)
+    response = HttpResponse(services.report_pdf(data), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_filename(icb, month, version, provider, "pdf")}"'
+    )
+    _audit_report(request, "Monthly breach report PDF", icb, month, version, provider)
+    return response
+
+
+def monthly_csv(request):
+    icb, month, version, provider = _report_request(request)
+    data = selectors.monthly_report(icb=icb, month=month, version=version, provider=provider)
+    response = HttpResponse(services.report_csv(data), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_filename(icb, month, version, provider, "csv")}"'
+    )
+    _audit_report(request, "Monthly breach report CSV", icb, month, version, provider)
+    return response
+
+
+@require_http_methods(["POST"])
+def monthly_issue(request):
+    _require(request, "reports.view_internal")
+    month = selectors.parse_month(request.POST.get("month"))
+    if month is None or month >= timezone.localdate().replace(day=1):
+        raise Http404("Only a month that has ended can be issued.")
+    result = services.monthly_reports_issue_and_send(
+        icb=request.membership.icb, month=month, actor=request.user
+    )
+    from django.contrib import messages
+
+    messages.success(
+        request,
+        f"{len(result.issued)} versions issued for {month:%B %Y} ({len(result.already)} had been issued before).",
+    )
+    from django.shortcuts import redirect
+
+    return redirect(reverse("reports:archive"))
+
+
+def archive(request):
+    reports = selectors.archive_for(request.membership)
+    paginator = Paginator(reports, 50)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/archive.jinja",
+        {
+            "page_title": "Issued monthly reports",
+            "breadcrumbs": _home(),
+            "page": page,
+            "pagination": pagination_for(request, page),
+        },
+    )
+
+
+def archived(request, pk):
+    report = selectors.archived_report_for(request.membership, pk)
+    if report is None:
+        raise Http404("There is no issued report with that number that you can see.")
+    tables: dict[str, dict] = {}
+    for row in report.rows.all():
+        table = tables.setdefault(row.period, {"standards": [], "rows": {}})
+        if row.standard_code not in table["standards"]:
+            table["standards"].append(row.standard_code)
+        table["rows"].setdefault((row.provider_name, row.provider_ods), {})[row.standard_code] = row.shown
+    return render(
+        request,
+        "reports/archived.jinja",
+        {
+            "page_title": f"Monthly breach report, {report.month:%B %Y}",
+            "breadcrumbs": [*_home(), {"href": reverse("reports:archive"), "text": "Issued monthly reports"}],
+            "report": report,
+            "tables": tables,
+            "period_labels": {
+                "month": f"{report.month:%B %Y}",
+                "previous": "The previous month",
+                "ytd": "Financial year to date (April to March)",
+            },
+        },
+    )
+
+
+def archived_file(request, pk, kind):
+    report = selectors.archived_report_for(request.membership, pk)
+    if report is None or kind not in ("pdf", "csv"):
+        raise Http404("There is no issued report with that number that you can see.")
+    relative = report.pdf_path if kind == "pdf" else report.csv_path
+    path = (services.reports_dir() / relative).resolve()
+    if services.reports_dir().resolve() not in path.parents or not path.exists():
+        raise Http404("The file of this report is missing: ask your Liaison administrator.")
+    _audit_report(
+        request,
+        f"Issued monthly report {kind.upper()}",
+        report.icb,
+        report.month,
+        report.version,
+        report.provider,
+    )
+    return FileResponse(
+        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
+        as_attachment=True,
+        filename=_filename(report.icb, report.month, report.version, report.provider, kind),
+        content_type="application/pdf" if kind == "pdf" else "text/csv; charset=utf-8",
+    )
+
+
+# --- Activity figures -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def activity(request):
+    _require(request, "reports.manage_activity")
+    form, result, status = ActivityUploadForm(), None, 200
+    if request.method == "POST":
+        form = ActivityUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            result = services.activity_import(
+                text=form.cleaned_data["text"],
+                actor=request.user,
+                icb=request.membership.icb,
+                request=request,
+            )
+            if not result.ok:
+                status = 422
+        else:
+            status = 422
+    figures = selectors.activity_for(request.membership)
+    paginator = Paginator(figures, 50)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/activity.jinja",
+        {
+            "page_title": "Activity figures",
+            "breadcrumbs": _home(),
+            "form": form,
+            "result": result,
+            "page": page,
+            "pagination": pagination_for(request, page),
+            "form_errors": bool(status == 422),
+        },
+        status=status,
+    )
