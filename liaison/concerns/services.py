@@ -224,7 +224,7 @@ def _resolve_about(code: str, *, membership: Membership, today: date) -> tuple[O
         return None, [
             Problem("about_organisation", "Enter the organisation the concern is about", "required")
         ]
-    organisation = directory_selectors.organisation_by_ods(code)
+    organisation = directory_selectors.organisation_to_report_about(code)
     if organisation is None:
         return None, [
             Problem(
@@ -439,7 +439,10 @@ def submit_concern(
                 )
             if draft is not None:
                 ConcernDraft.objects.filter(pk=draft.pk, author=user).delete()
-            route_new_concern_integration(concern=concern, actor=user)
+            route_new_concern_integration(
+                concern=concern, actor=user, standard_ids=[item.standard.pk for item in checked.standards]
+            )
+            transaction.on_commit(lambda: _enqueue_theme_assignment(concern.pk), robust=True)
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -519,12 +522,20 @@ def _store(*, membership, submission: ConcernSubmission, checked: _Checked, sour
     return concern
 
 
-def route_new_concern_integration(*, concern: Concern, actor) -> None:
+def _enqueue_theme_assignment(concern_id: int) -> None:
+    """After commit: ask the task worker to place the new concern in the nearest theme."""
+    from liaison.themes.tasks import assign_concern_to_theme
+
+    assign_concern_to_theme.enqueue(concern_id)
+
+
+def route_new_concern_integration(*, concern: Concern, actor, standard_ids: list[int] | None = None) -> None:
     """Hand a new concern to routing, inside the submitting transaction: a concern that cannot be
-    routed is not half-stored. Routing assigns responders, starts the clocks and queues notifications."""
+    routed is not half-stored. Routing assigns responders, starts the clocks and queues notifications.
+    ``standard_ids``: the standards just stored with it, so routing need not read them back."""
     from liaison.routing.services import route_new_concern
 
-    route_new_concern(concern=concern, actor=actor)
+    route_new_concern(concern=concern, actor=actor, standard_ids=standard_ids)
 
 
 # --- Me too ---------------------------------------------------------------------------------------
