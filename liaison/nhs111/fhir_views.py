@@ -111,6 +111,12 @@ def process_message(request):
         )
     try:
         data = json.loads(request.body)
+        # Text that cannot be stored (a lone surrogate such as "\ud800") is refused here, not at save.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except RecursionError:
+        return _error(
+            request, 400, "REC_BAD_REQUEST", "structure", "The body is nested too deeply.", expression="Bundle"
+        )
     except RequestDataTooBig:
         return _error(
             request, 413, "REC_BAD_REQUEST", "too-costly", "The message is larger than Liaison accepts."

@@ -25,6 +25,7 @@ class NotificationKind(models.TextChoices):
     CONCERN_REOPENED = "concern_reopened", "A concern has been reopened"
     CONCERN_MERGED = "concern_merged", "A concern has been merged with another"
     MONTHLY_REPORT_ISSUED = "monthly_report_issued", "The monthly breach report has been issued"
+    THEME_RISING = "theme_rising", "A theme of concerns is rising in your ICB"
     DAILY_DIGEST = "daily_digest", "Your daily summary of Liaison notifications"
 
 

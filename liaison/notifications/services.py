@@ -27,6 +27,7 @@ Kinds: ``concern_routed``, ``concern_assigned``, ``concern_acknowledged``, ``con
 ``concern_responded``, ``concern_closed``, ``reply_posted``, ``occurrence_added``, ``concern_overdue``,
 ``concern_escalated``, ``concern_redirected``, ``concern_reopened``, ``concern_merged``,
 ``monthly_report_issued`` (no concern: a link to the issued report, liaison.reports)
+``theme_rising`` (no concern: a link to the theme, liaison.themes; once per theme per four weeks)
 (``daily_digest`` is made by ``digests_send`` only).
 
 Delivery and "never sent twice"

@@ -92,7 +92,11 @@ def test_analysts_decisions_survive_a_full_rebuild(static_model, icb, icb_analys
 
     discharge.refresh_from_db()
     fit_note.refresh_from_db()
-    assert (discharge.label, discharge.pinned, discharge.status) == ("Late discharge summaries", True, "active")
+    assert (discharge.label, discharge.pinned, discharge.status) == (
+        "Late discharge summaries",
+        True,
+        "active",
+    )
     assert discharge.label_set_by_analyst
     assert fit_note.status == ThemeStatus.MERGED and fit_note.merged_into == shared_care
     assert not fit_note.memberships.exists()
@@ -102,7 +106,9 @@ def test_analysts_decisions_survive_a_full_rebuild(static_model, icb, icb_analys
     assert split.memberships.filter(source=MembershipSource.ANALYST).count() == 3
     assert ThemeMembership.objects.get(concern=moved).theme == shared_care
     assert report.analyst_placements_kept == 4
-    assert not Theme.objects.filter(icb=icb, status=ThemeStatus.ACTIVE, label__startswith="New theme").exists()
+    assert not Theme.objects.filter(
+        icb=icb, status=ThemeStatus.ACTIVE, label__startswith="New theme"
+    ).exists()
     # Every curation decision is on the theme's history and in the audit log.
     kinds = set(ThemeEvent.objects.filter(actor=icb_analyst.user).values_list("kind", flat=True))
     assert kinds == {"renamed", "pinned", "merged", "split", "concern_moved"}
@@ -112,7 +118,9 @@ def test_analysts_decisions_survive_a_full_rebuild(static_model, icb, icb_analys
 def test_a_new_concern_joins_the_nearest_theme_or_waits(static_model, icb, corpus_concerns, make_concern):
     services.themes_rebuild(icb=icb, today=TODAY)
     themes = _by_topic(icb, corpus_concerns)
-    new = make_concern("Discharge summary still not received after the patient went home from the surgical ward.")
+    new = make_concern(
+        "Discharge summary still not received after the patient went home from the surgical ward."
+    )
     membership = services.theme_assign_concern(concern_id=new.pk)
     assert membership is not None and membership.theme == themes["discharge_summary"]
     assert membership.source == MembershipSource.MODEL and membership.score > 0
