@@ -4,12 +4,13 @@ Each function that changes a concern writes, in one transaction, the change itse
 ``ConcernEvent`` (who, when, from → to, why), an audit event and the notifications to send.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db import models as django_models
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -88,8 +89,11 @@ def clock_settings_for(icb: Organisation | None) -> ClockSettings:
     )
 
 
-def clock_start(*, concern: Concern, started_on: date | None = None) -> ConcernClock:
-    """Start (or restart, as a new cycle) the concern's acknowledge and respond clocks."""
+def clock_start(*, concern: Concern, started_on: date | None = None, first: bool = False) -> ConcernClock:
+    """Start (or restart, as a new cycle) the concern's acknowledge and respond clocks.
+
+    ``first``: the concern was stored in this transaction and has no clock yet, so none is read.
+    """
     started_on = started_on or timezone.localdate()
     policy = clock_settings_for(concern.about_icb)
     due = {
@@ -101,7 +105,7 @@ def clock_start(*, concern: Concern, started_on: date | None = None) -> ConcernC
         "stopped_at": None,
         "overdue_since": None,
     }
-    clock = ConcernClock.objects.filter(concern=concern).first()
+    clock = None if first else ConcernClock.objects.filter(concern=concern).first()
     if clock is None:
         return ConcernClock.objects.create(concern=concern, **due)
     for name, value in due.items():
@@ -126,7 +130,9 @@ class ConcernFacts:
     place_ids: set[int] = field(default_factory=set)
 
 
-def concern_facts(concern: Concern) -> ConcernFacts:
+def concern_facts(concern: Concern, *, standard_ids: Collection[int] | None = None) -> ConcernFacts:
+    """What the rules can match on. ``standard_ids``: the breached standards, when the caller has just
+    stored them (a new concern), so they are not read back."""
     about = concern.about_organisation
     organisation_ids = {about.pk}
     # A concern about a trust site is a concern about its trust too.
@@ -137,11 +143,13 @@ def concern_facts(concern: Concern) -> ConcernFacts:
         for place_id in (concern.reporter_organisation.place_id, about.place_id)
         if place_id is not None
     }
+    if standard_ids is None:
+        standard_ids = concern.standards_breached.order_by().values_list("standard_id", flat=True)
     return ConcernFacts(
         icb_ids={icb_id for icb_id in (concern.about_icb_id, concern.reporter_icb_id) if icb_id},
         organisation_ids=organisation_ids,
         specialty_id=concern.specialty_id,
-        standard_ids=set(concern.standards_breached.values_list("standard_id", flat=True)),
+        standard_ids=set(standard_ids),
         aspect_of_care=concern.aspect_of_care,
         place_ids=place_ids,
     )
@@ -174,6 +182,44 @@ def rules_winning(rules, facts: ConcernFacts) -> tuple[list[RoutingRule], int]:
     return [rule for rule in matching if rule.specificity == best], len(matching)
 
 
+def _blank_or_in(name: str, values) -> Q:
+    values = [value for value in values if value is not None]
+    return Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__in": values})
+
+
+def candidate_rules(facts: ConcernFacts) -> list[RoutingRule]:
+    """The active rules of the concern's ICBs that can match it: one query on one table.
+
+    The database narrows by every criterion (blank matches anything) and ``rules_winning`` checks
+    each rule again. No joins and no ordering by ICB name: planning a join of the rule's seven
+    related tables took PostgreSQL longer than the whole rest of routing. Rules come back in the
+    order they were made; precedence never depends on that order.
+    """
+    return list(
+        RoutingRule.objects.active()
+        .filter(
+            _blank_or_in("about_organisation", facts.organisation_ids),
+            _blank_or_in("specialty", [facts.specialty_id]),
+            _blank_or_in("standard", facts.standard_ids),
+            Q(aspect_of_care="") | Q(aspect_of_care=facts.aspect_of_care),
+            _blank_or_in("place", facts.place_ids),
+            icb_id__in=facts.icb_ids,
+        )
+        .order_by("id")
+    )
+
+
+# What the explanation and the recipient of a winning rule read, fetched for the winners only.
+RULE_DETAILS = (
+    "about_organisation",
+    "specialty",
+    "standard",
+    "place",
+    "recipient_organisation",
+    "recipient_contact__organisation",
+    "recipient_contact__user",
+)
+
 RESPONDING_ROLES = (Role.RESPONDER, Role.INTERFACE_LEAD)
 
 
@@ -183,7 +229,11 @@ def _organisation_for_defaults(about: Organisation) -> Organisation:
     return about
 
 
-def _default_assignments(concern: Concern) -> tuple[list[dict], str, str]:
+# Who a role target reaches, when routing has already read them: {(organisation id, role): [users]}.
+Members = dict[tuple[int, str], list]
+
+
+def _default_assignments(concern: Concern) -> tuple[list[dict], str, str, Members]:
     """No rule matched: the organisation's default recipients, with the reason in words.
 
     1. Responders and interface leads who are members of the about-organisation (its trust for
@@ -192,22 +242,27 @@ def _default_assignments(concern: Concern) -> tuple[list[dict], str, str]:
        else
     3. the ICB interface team (ICB analysts at the about-organisation's ICB), who pass it on, else
     4. everyone at the about-organisation, so a concern is never left with nobody.
+
+    Also returns the members it read for step 1, so they are not read again to be notified.
     """
     organisation = _organisation_for_defaults(concern.about_organisation)
     name = organisation.display_name
-    roles = list(
+    members: Members = {}
+    for membership in (
         Membership.objects.active()
         .filter(organisation=organisation, role__in=RESPONDING_ROLES, user__is_active=True)
-        .values_list("role", flat=True)
-        .distinct()
-    )
-    if roles:
-        ordered = [role for role in RESPONDING_ROLES if role in roles]
+        .select_related("user")
+        .order_by("role", "id")
+    ):
+        members.setdefault((organisation.pk, membership.role), []).append(membership.user)
+    if members:
+        ordered = [role for role in RESPONDING_ROLES if (organisation.pk, role) in members]
         return (
             [{"organisation": organisation, "role": role} for role in ordered],
             "organisation_members",
             f"No routing rule matches this concern, so it went to {name}'s default: "
             f"its {' and '.join(Role(role).label.lower() + 's' for role in ordered)} on Liaison.",
+            members,
         )
     contacts = list(
         Contact.objects.filter(
@@ -220,9 +275,12 @@ def _default_assignments(concern: Concern) -> tuple[list[dict], str, str]:
             | Q(service__isnull=True)
             | Q(service__specialty_id=concern.specialty_id)
         )
-        .select_related("organisation")
+        .select_related("user")
+        .order_by("role", "name", "id")
     )
     if contacts:
+        for contact in contacts:
+            contact.organisation = organisation
         names = ", ".join(f"{contact.name} ({contact.get_role_display()})" for contact in contacts)
         return (
             [
@@ -232,6 +290,7 @@ def _default_assignments(concern: Concern) -> tuple[list[dict], str, str]:
             "whos_who",
             f"No routing rule matches this concern and nobody at {name} responds on Liaison yet, "
             f"so it went to the contacts named for {name} in the who's who: {names}.",
+            members,
         )
     icb = concern.about_icb
     if icb is not None:
@@ -240,12 +299,14 @@ def _default_assignments(concern: Concern) -> tuple[list[dict], str, str]:
             "icb_team",
             f"No routing rule matches this concern and {name} has no responders or named contacts, "
             f"so it went to the interface team at {icb.display_name} to pass on.",
+            members,
         )
     return (
         [{"organisation": organisation, "role": ""}],
         "everyone",
         f"No routing rule matches this concern and {name} has no responders, named contacts or ICB, "
         f"so it went to everyone at {name} on Liaison.",
+        members,
     )
 
 
@@ -285,37 +346,75 @@ def assignment_recipients(assignment: Assignment) -> tuple[list, list[str]]:
     return [membership.user for membership in memberships.select_related("user")], []
 
 
-@transaction.atomic
-def route_concern(*, concern: Concern, actor=None, reason_prefix: str = "") -> RoutingDecision:
+def _assignments_recipients(assignments: list[Assignment], members: Members) -> tuple[list, list[str]]:
+    """``assignment_recipients`` for every assignment of one routing, with one query at most.
+
+    Role assignments whose members routing has already read (``members``) are not read again; the
+    rest are read together.
+    """
+    wanted = [
+        (assignment.organisation_id, assignment.role)
+        for assignment in assignments
+        if not assignment.user_id and not assignment.contact_id
+    ]
+    missing = [key for key in wanted if key not in members]
+    if missing:
+        members = {**members, **{key: [] for key in missing}}
+        condition = Q()
+        for organisation_id, role in missing:
+            condition |= (
+                Q(organisation_id=organisation_id, role=role) if role else Q(organisation_id=organisation_id)
+            )
+        for membership in (
+            Membership.objects.active()
+            .filter(condition, user__is_active=True)
+            .select_related("user")
+            .order_by("role", "id")
+        ):
+            for organisation_id, role in missing:
+                if membership.organisation_id == organisation_id and role in ("", membership.role):
+                    members[(organisation_id, role)].append(membership.user)
+    users, emails = [], []
+    for assignment in assignments:
+        if assignment.user_id:
+            users.append(assignment.user)
+        elif assignment.contact_id:
+            emails += [assignment.contact.email] if assignment.contact.email else []
+        else:
+            users += members[(assignment.organisation_id, assignment.role)]
+    return users, emails
+
+
+@transaction.atomic(savepoint=False)
+def route_concern(
+    *,
+    concern: Concern,
+    actor=None,
+    reason_prefix: str = "",
+    first: bool = False,
+    standard_ids: Collection[int] | None = None,
+) -> RoutingDecision:
     """Work out who the concern goes to, assign it, and explain why. Never raises for want of a rule.
 
-    Ends any earlier assignments: use it for a new concern and again after a redirect.
+    Ends any earlier assignments: use it for a new concern and again after a redirect. ``first``
+    says the concern has never been routed (it was stored in this transaction), so there is
+    nothing earlier to end; ``standard_ids`` are its breached standards, if the caller has them.
     """
     now = timezone.now()
-    facts = concern_facts(concern)
-    rules = (
-        RoutingRule.objects.active()
-        .filter(icb_id__in=facts.icb_ids)
-        .select_related(
-            "about_organisation",
-            "specialty",
-            "standard",
-            "place",
-            "recipient_organisation",
-            "recipient_contact__organisation",
-            "recipient_contact__user",
-        )
-    )
-    winners, matched = rules_winning(rules, facts)
+    facts = concern_facts(concern, standard_ids=standard_ids)
+    winners, matched = rules_winning(candidate_rules(facts), facts)
+    members: Members = {}
     if winners:
+        prefetch_related_objects(winners, *RULE_DETAILS)
         targets = [_rule_assignment(rule) for rule in winners]
         fallback, explanation = "", _rule_explanation(winners, matched)
     else:
-        targets, fallback, explanation = _default_assignments(concern)
+        targets, fallback, explanation, members = _default_assignments(concern)
     explanation = f"{reason_prefix} {explanation}".strip()
 
-    concern.assignments.filter(ended_at__isnull=True).update(ended_at=now)
-    concern.routing_decisions.filter(is_current=True).update(is_current=False)
+    if not first:
+        concern.assignments.filter(ended_at__isnull=True).update(ended_at=now)
+        concern.routing_decisions.filter(is_current=True).update(is_current=False)
     decision = RoutingDecision.objects.create(
         concern=concern,
         decided_at=now,
@@ -324,7 +423,10 @@ def route_concern(*, concern: Concern, actor=None, reason_prefix: str = "") -> R
         fallback=fallback,
         explanation=explanation,
     )
-    decision.rules.set(winners)
+    if winners:
+        RoutingDecision.rules.through.objects.bulk_create(
+            RoutingDecision.rules.through(routingdecision=decision, routingrule=rule) for rule in winners
+        )
     assignments = []
     seen = set()
     for target in targets:
@@ -333,7 +435,7 @@ def route_concern(*, concern: Concern, actor=None, reason_prefix: str = "") -> R
             continue
         seen.add(key)
         assignments.append(
-            Assignment.objects.create(
+            Assignment(
                 concern=concern,
                 decision=decision,
                 specialty_id=concern.specialty_id,
@@ -341,6 +443,7 @@ def route_concern(*, concern: Concern, actor=None, reason_prefix: str = "") -> R
                 **target,
             )
         )
+    Assignment.objects.bulk_create(assignments)
     ConcernEvent.objects.create(
         concern=concern,
         kind=ConcernEventKind.ROUTED,
@@ -356,11 +459,7 @@ def route_concern(*, concern: Concern, actor=None, reason_prefix: str = "") -> R
         object_repr=f"Routing of {concern.reference}",
         changes={"assigned_to": [None, [assignment.describe() for assignment in assignments]]},
     )
-    users, emails = [], []
-    for assignment in assignments:
-        more_users, more_emails = assignment_recipients(assignment)
-        users += more_users
-        emails += more_emails
+    users, emails = _assignments_recipients(assignments, members)
     _notify(
         kind="concern_assigned", concern=concern, users=_unique(users), emails=_unique(emails), actor=actor
     )
@@ -371,16 +470,20 @@ def _unique(items: list) -> list:
     return list(dict.fromkeys(items))
 
 
-@transaction.atomic
-def route_new_concern(*, concern: Concern, actor) -> RoutingDecision:
-    """Route a concern just submitted and start its clocks. Called inside the submit transaction.
+@transaction.atomic(savepoint=False)
+def route_new_concern(
+    *, concern: Concern, actor, standard_ids: Collection[int] | None = None
+) -> RoutingDecision:
+    """Route a concern just submitted (never routed before) and start its clocks.
 
-    Evaluates the routing rules (most specific first), creates the assignments, starts the
-    acknowledge and respond clocks in England working days, records a ROUTED event whose reason
-    says why it went to them, and queues the notifications. Never raises because no rule matches.
+    Called inside the submit transaction. Evaluates the routing rules (most specific first),
+    creates the assignments, starts the acknowledge and respond clocks in England working days,
+    records a ROUTED event whose reason says why it went to them, and queues the notifications.
+    Never raises because no rule matches. ``standard_ids``: the standards the submission breached,
+    so they are not read back.
     """
-    decision = route_concern(concern=concern, actor=actor)
-    clock_start(concern=concern, started_on=timezone.localdate(concern.submitted_at))
+    decision = route_concern(concern=concern, actor=actor, first=True, standard_ids=standard_ids)
+    clock_start(concern=concern, started_on=timezone.localdate(concern.submitted_at), first=True)
     return decision
 
 
