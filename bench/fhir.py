@@ -106,6 +106,10 @@ class Server:
             "LIAISON_DEMO_DATA": "0",
             # Persistent connections, as in production.
             "DATABASE_CONN_MAX_AGE": "60",
+            # The benchmarks measure throughput from a few senders and users: rate limits (per user and
+            # per sending organisation, docs/operations.md) are raised unless the caller sets them.
+            "LIAISON_RATE_LIMIT_CONCERNS": os.environ.get("LIAISON_RATE_LIMIT_CONCERNS", "off"),
+            "LIAISON_RATE_LIMIT_111": os.environ.get("LIAISON_RATE_LIMIT_111", "off"),
             "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
             or f"sqlite:///{self.directory / 'bench.sqlite3'}",
         }

@@ -21,6 +21,7 @@ from liaison.concerns.models import (
     PatientReferenceSystem,
     StaffGroup,
 )
+from liaison.core import ratelimit
 from liaison.core.problems import problem_response
 from liaison.standards.api import IsoDate, ProblemOut
 
@@ -231,7 +232,7 @@ def _invalid(request, invalid: services.ConcernInvalid) -> HttpResponse:
 
 @router.post(
     "/concerns",
-    response={200: ConcernOut, 201: ConcernOut, **PROBLEMS},
+    response={200: ConcernOut, 201: ConcernOut, 429: ProblemOut, **PROBLEMS},
     summary="Report a concern",
     description=(
         "Send an `Idempotency-Key` header (any unique string up to 200 characters, such as a UUID) with "
@@ -255,6 +256,18 @@ def concern_create(
             detail="Send a unique Idempotency-Key header (up to 200 characters) so a retried request "
             "never reports the same concern twice.",
             instance=request.path,
+        )
+    limited = ratelimit.hit(ratelimit.CONCERN_SUBMIT, request.user.pk)
+    if limited:
+        return problem_response(
+            status=429,
+            title="Too many concerns in a short time",
+            type_slug="rate-limited",
+            detail=f"You have reported more than {limited.limit} concerns in {limited.window_seconds} seconds. "
+            f"Nothing was stored: send the request again, with the same Idempotency-Key, after "
+            f"{limited.retry_after} seconds.",
+            instance=request.path,
+            headers=limited.headers,
         )
     body = payload.model_dump(mode="json")
     submission = services.ConcernSubmission(**{**body, "event_date": payload.event_date})

@@ -24,6 +24,7 @@ from liaison.concerns.models import (
     PatientReferenceSystem,
     StaffGroup,
 )
+from liaison.core import ratelimit
 from liaison.core.pagination import pagination_for
 from liaison.directory import selectors as directory_selectors
 from liaison.routing import selectors as routing_selectors
@@ -226,6 +227,9 @@ def report(request):
     submission = forms.submission_from_values(values, event_date)
     if action == "save":
         return _save_draft(request, values, submission, draft, date_problems)
+    limited = ratelimit.hit(ratelimit.CONCERN_SUBMIT, request.user.pk)
+    if limited:
+        return _rate_limited(request, values, limited)
     try:
         if date_problems:
             others = services.check_submission(membership=membership, submission=submission)
@@ -238,6 +242,18 @@ def report(request):
     except services.ConcernInvalid as invalid:
         return _render_form(request, values, forms.form_errors(invalid.problems, values), status=422)
     return redirect("concerns:submitted", concern.reference)
+
+
+def _rate_limited(request, values, limited):
+    """Too many submissions in a short time: the form again, with everything typed, and when to retry."""
+    message = (
+        f"You have submitted a lot of concerns in a short time. Wait {limited.wait_in_words()}, then "
+        "select Submit concern again. Everything you typed is still here."
+    )
+    errors = forms.FormErrors(summary=[{"text": message, "href": "#report-form"}])
+    response = _render_form(request, values, errors, status=429)
+    response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 def _save_draft(request, values, submission, draft, date_problems):

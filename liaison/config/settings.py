@@ -13,6 +13,7 @@ from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from liaison.config.environment import env, env_bool, env_int, env_list
+from liaison.core.ratelimit import parse_limit
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # the `liaison` package
 PROJECT_DIR = BASE_DIR.parent
@@ -204,6 +205,37 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+
+# Cache: shared by every web process (rate-limit counts). The database cache table (made by a
+# migration) in production; Redis when LIAISON_CACHE_URL is a redis:// URL (needs the redis package);
+# this process's memory in development.
+CACHE_URL = env("LIAISON_CACHE_URL", "database" if PRODUCTION else "memory")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL == "database":
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "liaison_cache"}
+    }
+elif CACHE_URL == "memory":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured(
+        f"LIAISON_CACHE_URL must be database, memory or a redis:// URL, not {CACHE_URL!r}"
+    )
+
+# Rate limits (liaison.core.ratelimit): REQUESTS/SECONDS per user (concern submission, web and API)
+# and per sending organisation (NHS 111 intake); "off" for none. Defaults in docs/operations.md.
+LIAISON_RATE_LIMITS = {
+    scope: limit
+    for scope, limit in {
+        "concern_submit": parse_limit(
+            env("LIAISON_RATE_LIMIT_CONCERNS", "30/60"), "LIAISON_RATE_LIMIT_CONCERNS"
+        ),
+        "nhs111_intake": parse_limit(env("LIAISON_RATE_LIMIT_111", "600/60"), "LIAISON_RATE_LIMIT_111"),
+    }.items()
+    if limit
+}
+LIAISON_RATE_LIMIT_CACHE = "default"
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

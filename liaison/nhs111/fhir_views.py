@@ -14,6 +14,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from liaison.core import ratelimit
 from liaison.nhs111 import selectors, services
 from liaison.nhs111.checking import Issue, operation_outcome
 
@@ -99,6 +100,18 @@ def process_message(request):
         )
         response["WWW-Authenticate"] = 'Bearer realm="liaison-111"'
         return response
+    limited = ratelimit.hit(ratelimit.NHS111_INTAKE, credential.organisation_id)
+    if limited:
+        response = _error(
+            request,
+            429,
+            "REC_TOO_MANY_REQUESTS",
+            "throttled",
+            f"Your organisation has sent more than {limited.limit} messages in {limited.window_seconds} "
+            f"seconds. Nothing was stored: send this message again after {limited.retry_after} seconds.",
+        )
+        response["Retry-After"] = str(limited.retry_after)
+        return response
     content_type = request.content_type or ""
     if content_type not in ACCEPTED_CONTENT_TYPES:
         return _error(
@@ -115,7 +128,12 @@ def process_message(request):
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except RecursionError:
         return _error(
-            request, 400, "REC_BAD_REQUEST", "structure", "The body is nested too deeply.", expression="Bundle"
+            request,
+            400,
+            "REC_BAD_REQUEST",
+            "structure",
+            "The body is nested too deeply.",
+            expression="Bundle",
         )
     except RequestDataTooBig:
         return _error(
