@@ -26,6 +26,7 @@ NAVIGATION = [
     NavItem("Inbox", "routing:inbox", permission="routing.view_inbox"),
     NavItem("Across the ICB", "routing:icb_queue", permission="routing.view_icb_queue"),
     NavItem("Dashboard", "reports:dashboard", permission="reports.view_dashboard"),
+    NavItem("Themes", "themes:list", permission="themes.view"),
     NavItem("Who's who", "directory:whos_who"),
     NavItem("Organisations", "directory:organisation_list"),
     NavItem("Standards", "standards:standard_list"),

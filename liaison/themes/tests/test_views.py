@@ -21,7 +21,7 @@ def _page(response) -> str:
 def test_the_fragment_suggests_a_standard_with_its_confidence_and_never_applies_it(
     static_model, client_for, reporter
 ):
-    response = client_for(reporter).get(SUGGEST, {"text": DISCHARGE})
+    response = client_for(reporter).post(SUGGEST, {"text": DISCHARGE})
     page = _page(response)
     assert response.status_code == 200
     assert "Suggested standard: <strong>S02 Discharge summaries</strong> (confidence 0." in page
@@ -32,7 +32,7 @@ def test_the_fragment_suggests_a_standard_with_its_confidence_and_never_applies_
 
 
 def test_the_fragment_says_when_keyword_matching_answers(no_text_model, client_for, reporter):
-    page = _page(client_for(reporter).get(SUGGEST, {"text": DISCHARGE}))
+    page = _page(client_for(reporter).post(SUGGEST, {"text": DISCHARGE}))
     assert "Suggested standard: <strong>S02" in page
     assert "Suggested by keyword matching." in page
 
@@ -45,7 +45,7 @@ def test_the_fragment_says_when_keyword_matching_answers(no_text_model, client_f
     ],
 )
 def test_text_the_pid_guard_blocks_is_refused_and_not_shown_back(no_text_model, client_for, reporter, text):
-    response = client_for(reporter).get(SUGGEST, {"text": text})
+    response = client_for(reporter).post(SUGGEST, {"text": text})
     page = _page(response)
     assert response.status_code == 200
     assert "could identify a patient" in page
@@ -55,23 +55,23 @@ def test_text_the_pid_guard_blocks_is_refused_and_not_shown_back(no_text_model, 
 
 
 def test_empty_text_gives_an_empty_fragment(no_text_model, client_for, reporter):
-    page = _page(client_for(reporter).get(SUGGEST, {"text": "  "}))
+    page = _page(client_for(reporter).post(SUGGEST, {"text": "  "}))
     assert "Suggested standard" not in page and "could identify" not in page
 
 
 def test_text_with_no_clear_match_says_so(static_model, client_for, reporter):
-    page = _page(client_for(reporter).get(SUGGEST, {"text": "The car park is full."}))
+    page = _page(client_for(reporter).post(SUGGEST, {"text": "The car park is full."}))
     assert "No standard is a clear match" in page
     assert "Suggested standard" not in page
 
 
 def test_overlong_text_is_not_processed(no_text_model, client_for, reporter):
-    page = _page(client_for(reporter).get(SUGGEST, {"text": "discharge summary " * 400}))
+    page = _page(client_for(reporter).post(SUGGEST, {"text": "discharge summary " * 400}))
     assert "too long for a suggestion" in page
 
 
 def test_signed_out_people_are_sent_to_sign_in(client):
-    response = client.get(SUGGEST, {"text": DISCHARGE})
+    response = client.post(SUGGEST, {"text": DISCHARGE})
     assert response.status_code == 302
     assert "/accounts/" in response["Location"]
 
@@ -79,11 +79,17 @@ def test_signed_out_people_are_sent_to_sign_in(client):
 def test_administrators_who_do_not_report_concerns_get_no_suggestions(
     no_text_model, client_for, administrator
 ):
-    assert client_for(administrator).get(SUGGEST, {"text": DISCHARGE}).status_code == 403
+    assert client_for(administrator).post(SUGGEST, {"text": DISCHARGE}).status_code == 403
 
 
-def test_only_get_is_answered(no_text_model, client_for, reporter):
-    assert client_for(reporter).post(SUGGEST, {"text": DISCHARGE}).status_code == 405
+def test_typed_text_is_taken_only_by_post_never_in_a_url(no_text_model, client_for, reporter):
+    """Hazard H-09: free text must not travel in a query string, where servers log it."""
+    assert client_for(reporter).get(SUGGEST, {"text": DISCHARGE}).status_code == 405
+
+
+def test_the_concern_forms_own_fields_are_read(static_model, client_for, reporter):
+    page = _page(client_for(reporter).post(SUGGEST, {"what_happened": DISCHARGE, "impact": ""}))
+    assert "Suggested standard: <strong>S02 Discharge summaries</strong>" in page
 
 
 def test_the_icbs_own_wording_of_a_standard_is_shown(static_model, client_for, reporter, icb, icb_analyst):
@@ -107,7 +113,7 @@ def test_the_icbs_own_wording_of_a_standard_is_shown(static_model, client_for, r
     standards_services.code_of_conduct_version_publish(
         actor=icb_analyst.user, membership=icb_analyst, version=version
     )
-    page = _page(client_for(reporter).get(SUGGEST, {"text": DISCHARGE}))
+    page = _page(client_for(reporter).post(SUGGEST, {"text": DISCHARGE}))
     assert "Suggested standard: <strong>S02 Discharge letters to GPs</strong>" in page
 
 
