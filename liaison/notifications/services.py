@@ -19,9 +19,11 @@ The contract other apps call
   a job that runs twice (``run_clocks``) notifies once. Without it every call notifies.
 
 Call it inside the transaction that makes the change: it writes the outbox rows in that transaction
-(one per recipient per channel) and returns them; delivery is enqueued with ``transaction.on_commit``,
-so a rolled-back change notifies nobody. Users get an in-app row and, unless they chose in-app only,
-an email row (held for the daily digest if they chose that). Addresses get an email row only.
+(one per recipient per channel) and returns them. The delivery task is queued in the same
+transaction when the queue is the database backend (it commits with the rows or not at all), and
+with ``transaction.on_commit`` for any other backend, so a rolled-back change notifies nobody.
+Users get an in-app row and, unless they chose in-app only, an email row (held for the daily digest
+if they chose that). Addresses get an email row only.
 
 Kinds: ``concern_routed``, ``concern_assigned``, ``concern_acknowledged``, ``concern_status_changed``,
 ``concern_responded``, ``concern_closed``, ``reply_posted``, ``occurrence_added``, ``concern_overdue``,
@@ -58,6 +60,7 @@ import smtplib
 import socket
 import uuid
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -65,7 +68,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, router, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -244,7 +247,8 @@ def notify(
         "link_path": link_path,
         "created_at": now,
     }
-    with transaction.atomic():
+    # No savepoint: inside the caller's transaction a failure here fails the whole change anyway.
+    with transaction.atomic(savepoint=False):
         rows = []
         for recipient in _resolve_recipients(recipients):
             rows.extend(_rows_for(recipient, common, key, now))
@@ -264,18 +268,43 @@ def notify(
             row.pk for row in saved if row.status == DeliveryStatus.PENDING and row.channel == Channel.EMAIL
         ]
         if due:
-            transaction.on_commit(lambda: enqueue_delivery(due), robust=True)
+            if _queue_in_this_database():
+                enqueue_delivery(due, in_transaction=True)
+            else:
+                transaction.on_commit(lambda: enqueue_delivery(due), robust=True)
     return saved
+
+
+def _queue_in_this_database() -> bool:
+    """Is the task queue a table in Liaison's own database (the database backend)?
+
+    Then the delivery task is written in the caller's transaction, with the rows it delivers: it
+    commits with them or not at all, and costs no commit of its own. A queue elsewhere (a broker,
+    or a backend that runs tasks at once) is asked only after the commit, so a rolled-back change
+    never reaches it.
+    """
+    from django_tasks_db import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from liaison.notifications.tasks import deliver_notifications
+
+    return (
+        isinstance(deliver_notifications.get_backend(), DatabaseBackend)
+        and router.db_for_write(DBTaskResult) == connection.alias
+    )
 
 
 # --- Delivery -------------------------------------------------------------------------------------
 
 
-def enqueue_delivery(ids: list[int] | None = None, run_after: datetime | None = None) -> None:
+def enqueue_delivery(
+    ids: list[int] | None = None, run_after: datetime | None = None, *, in_transaction: bool = False
+) -> None:
     """Ask the task worker to deliver these rows (all due rows when None), now or at ``run_after``.
 
     If the queue cannot take it, nothing is lost: ``liaison deliver_notifications`` (run by the
-    scheduler) sends every due row.
+    scheduler) sends every due row. ``in_transaction``: written inside the caller's transaction (the
+    database queue), in a savepoint, so a queue that refuses does not undo the caller's change.
     """
     from liaison.notifications.tasks import deliver_notifications
 
@@ -283,7 +312,8 @@ def enqueue_delivery(ids: list[int] | None = None, run_after: datetime | None = 
     try:
         if run_after is not None and task.get_backend().supports_defer:
             task = task.using(run_after=run_after)
-        task.enqueue(notification_ids=list(ids) if ids is not None else None)
+        with transaction.atomic() if in_transaction else nullcontext():
+            task.enqueue(notification_ids=list(ids) if ids is not None else None)
     except Exception:
         logger.exception("Could not enqueue notification delivery; the scheduled command will send them")
 

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import transaction
+from django_tasks_db.models import DBTaskResult
 
 from liaison.notifications.models import (
     Channel,
@@ -35,7 +36,11 @@ def test_a_user_gets_an_in_app_row_and_an_email_row_a_contact_an_email_row(
     assert {row.status for row in emails} == {DeliveryStatus.PENDING}
     assert all(row.organisation == concern.about_organisation for row in rows)
     assert len({row.delivery_key for row in rows}) == 3
-    assert len(callbacks) == 1  # delivery is enqueued once, after commit
+    # The database queue takes the delivery task in the same transaction, once, for both emails.
+    (task,) = DBTaskResult.objects.all()
+    assert task.task_path == "liaison.notifications.tasks.deliver_notifications"
+    assert sorted(task.args_kwargs["kwargs"]["notification_ids"]) == sorted(row.pk for row in emails)
+    assert callbacks == []
 
 
 def test_nothing_is_written_or_sent_when_the_callers_transaction_rolls_back(
@@ -48,7 +53,18 @@ def test_nothing_is_written_or_sent_when_the_callers_transaction_rolls_back(
         notify(kind="concern_routed", recipients=[responder.user], concern=concern, link_path="/concerns/1/")
         raise Refused
     assert Notification.objects.count() == 0
+    assert not DBTaskResult.objects.exists()  # the delivery task rolled back with the rows
     assert callbacks == []
+
+
+def test_another_task_backend_is_asked_only_after_commit(
+    concern, responder, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks() as callbacks:
+        notify(kind="concern_routed", recipients=[responder.user], concern=concern, link_path="/concerns/1/")
+    assert len(callbacks) == 1  # enqueued once, after commit
+    assert not DBTaskResult.objects.exists()
 
 
 def test_preferences_decide_the_email_row(concern, make_member, trust):
