@@ -1,5 +1,6 @@
 """Sign in, sign out, switch organisation, and the signed-in person's own page."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
@@ -52,12 +53,15 @@ def locked_out(request, credentials=None, *args, **kwargs):
     """Shown instead of signing in once an account has had too many failed attempts."""
     username = (credentials or {}).get("username", "")
     audit_record(action=AuditAction.LOCKED_OUT, request=request, changes={"username": username[:150]})
-    return render(
+    cooloff = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    response = render(
         request,
         "accounts/locked_out.jinja",
-        {"page_title": "Your account is locked for now"},
+        {"page_title": "Your account is locked for now", "cooloff_minutes": max(1, cooloff // 60)},
         status=429,
     )
+    response["Retry-After"] = str(cooloff)
+    return response
 
 
 @require_POST
