@@ -58,6 +58,7 @@ import logging
 import re
 import smtplib
 import socket
+import time
 import uuid
 from collections.abc import Iterable
 from contextlib import nullcontext
@@ -68,7 +69,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, router, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, router, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -428,8 +429,28 @@ def _mine(row: Notification):
     return Notification.objects.filter(pk=row.pk, claim_token=row.claim_token, status=DeliveryStatus.SENDING)
 
 
+def _while_database_returns(write):
+    """Run ``write``, retrying while the database is unreachable (a restart or fail-over) for up to half
+    the claim lease. Used once the mail server has accepted a message: giving up then would leave the
+    row "sending" and it would be sent a second time after the lease."""
+    deadline = time.monotonic() + _claim_lease().total_seconds() / 2
+    delay = 0.2
+    while True:
+        try:
+            return write()
+        except (OperationalError, InterfaceError):
+            if time.monotonic() >= deadline or connection.in_atomic_block:
+                raise
+            logger.warning("Database unreachable while recording a sent email; trying again")
+            connection.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
 def _mark_sent(row: Notification, now: datetime, report: DeliveryReport) -> None:
-    changed = _mine(row).update(status=DeliveryStatus.SENT, delivered_at=now, claim_token="", last_error="")
+    changed = _while_database_returns(
+        lambda: _mine(row).update(status=DeliveryStatus.SENT, delivered_at=now, claim_token="", last_error="")
+    )
     if changed:
         report.sent += 1
         report.sent_ids.append(row.pk)
