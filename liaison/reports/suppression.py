@@ -6,7 +6,9 @@ breach was reported, which identifies no one.
 Secondary suppression, so that a hidden number cannot be worked out from the others: every line
 (each provider's row with its total, each standard's column with its total, and the totals row and
 column with the grand total) that has a hidden cell and a shown total must hide at least two cells
-whose counts add up to 5 or more. Where that is not yet so, the smallest shown non-zero cell in the
+whose counts add up to at least 4 more than their number (each hidden count is at least 1, so this
+leaves every one of them several possible values; the grand total is checked over every cell the
+same way). Where that is not yet so, the smallest shown non-zero cell in the
 line is hidden too; where no cell is left to hide, the line's total is hidden. This repeats until
 every line holds, because hiding a cell for a row can break its column.
 
@@ -125,7 +127,16 @@ def _lines(table: Table) -> list[tuple[list[tuple[int, int]], tuple[int, int]]]:
         lines.append(([(r, c) for c in range(columns)], (r, columns)))
     for c in range(columns + 1):
         lines.append(([(r, c) for r in range(rows)], (rows, c)))
+    # The grand total over every cell: hidden cells across rows and columns must not be pinned by it either.
+    lines.append(([(r, c) for r in range(rows) for c in range(columns)], (rows, columns)))
     return lines
+
+
+def _protected(values: list[int]) -> bool:
+    """Hidden counts under a shown total are safe when there are at least two and they add up to at
+    least 4 more than their number: each is at least 1, so each could be one of several values, and
+    the line's hidden counts never total less than 5."""
+    return len(values) >= 2 and sum(values) >= max(THRESHOLD, len(values) + THRESHOLD - 1)
 
 
 def suppress_table(table: Table, *, forced: set[tuple[int, int]] = frozenset()) -> Table:
@@ -147,7 +158,7 @@ def suppress_table(table: Table, *, forced: set[tuple[int, int]] = frozenset()) 
                 in_line = [position for position in cells if position in hidden]
                 if not in_line:
                     break
-                if len(in_line) >= 2 and sum(table.value_at(*p) for p in in_line) >= THRESHOLD:
+                if _protected([table.value_at(*p) for p in in_line]):
                     break
                 candidates = [p for p in cells if p not in hidden and table.value_at(*p) > 0]
                 if candidates:
