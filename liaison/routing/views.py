@@ -1,5 +1,9 @@
 """Routing and response pages: the case page and its actions, the inbox, the ICB view, routing rules."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms as django_forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -18,17 +22,6 @@ from liaison.directory.selectors import organisation_by_ods
 from liaison.routing import forms, selectors, services
 from liaison.routing.exports import write_concerns_csv
 from liaison.routing.models import CRITERION_WEIGHTS
-
-CASE_FORMS = {
-    "assign": forms.AssignForm,
-    "status": forms.StatusForm,
-    "outcome": forms.OutcomeForm,
-    "redirect": forms.RedirectForm,
-    "merge": forms.MergeForm,
-    "message": forms.MessageForm,
-    "reopen": forms.ReopenForm,
-    "rate": forms.RateForm,
-}
 
 
 def _require(request, permission: str, obj=None) -> None:
@@ -85,93 +78,135 @@ def case(request, reference):
     return _case_page(request, _case_or_404(request, reference))
 
 
+# --- Case actions: one row per action --------------------------------------------------------------
+#
+# Each handler carries out one action through its service and returns the confirmation shown
+# afterwards. The permission, when the action has one, is checked against the concern first; the
+# reporter's actions (reopen, rate) and the thread are checked by their services and the case.
+
+
+def _assign(request, case, data: dict) -> str:
+    services.concern_assign_to_me(membership=request.membership, concern=case.concern, request=request)
+    return "Assigned to you"
+
+
+def _change_status(request, case, data: dict) -> str:
+    concern = case.concern
+    services.concern_change_status(
+        membership=request.membership,
+        concern=concern,
+        to_status=data["to_status"],
+        reason=data["reason"],
+        request=request,
+    )
+    return f"Status changed to {concern.get_status_display().lower()}"
+
+
+def _record_outcome(request, case, data: dict) -> str:
+    concern = case.concern
+    services.concern_record_outcome(
+        membership=request.membership,
+        concern=concern,
+        outcome=data["outcome"],
+        reason=data["reason"],
+        request=request,
+    )
+    return f"Outcome recorded: {concern.get_outcome_display().lower()}"
+
+
+def _redirect(request, case, data: dict) -> str:
+    organisation = organisation_by_ods(data["to_organisation"])
+    if organisation is None:
+        raise services.WorkflowError("There is no organisation with that ODS code", field="to_organisation")
+    services.concern_redirect(
+        membership=request.membership,
+        concern=case.concern,
+        to_organisation=organisation,
+        reason=data["reason"],
+        request=request,
+    )
+    return f"Concern passed to {organisation.display_name}"
+
+
+def _merge(request, case, data: dict) -> str:
+    target = selectors.case_for(request.membership, data["into"])
+    if target is None or not target.is_responder:
+        raise services.WorkflowError(
+            "Enter the reference of an open concern your organisation responds to", field="into"
+        )
+    services.concern_merge(
+        membership=request.membership,
+        duplicate=case.concern,
+        into=target.concern,
+        reason=data["reason"],
+        request=request,
+    )
+    return f"Merged into {target.concern.reference}: every occurrence moved across"
+
+
+def _post_message(request, case, data: dict) -> str:
+    if not (case.is_responder or case.is_reporter):
+        raise PermissionDenied
+    internal = bool(data["internal"]) and case.is_responder
+    services.thread_post(
+        membership=request.membership,
+        concern=case.concern,
+        body=data["body"],
+        internal=internal,
+        confirmed=data["confirm_not_patient"],
+        request=request,
+    )
+    return "Internal note added" if internal else "Message sent"
+
+
+def _reopen(request, case, data: dict) -> str:
+    services.concern_reopen(
+        membership=request.membership, concern=case.concern, reason=data["reason"], request=request
+    )
+    return "Concern reopened: the responders have been told"
+
+
+def _rate(request, case, data: dict) -> str:
+    services.concern_rate(
+        membership=request.membership, concern=case.concern, score=data["score"], request=request
+    )
+    return "Thank you for rating the response"
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    form: type[django_forms.Form]
+    handler: Callable[..., str]
+    permission: str | None = None  # checked against the concern before the handler runs
+
+
+CASE_ACTIONS = {
+    "assign": CaseAction(forms.AssignForm, _assign, "routing.respond"),
+    "status": CaseAction(forms.StatusForm, _change_status, "routing.respond"),
+    "outcome": CaseAction(forms.OutcomeForm, _record_outcome, "routing.respond"),
+    "redirect": CaseAction(forms.RedirectForm, _redirect, "routing.respond"),
+    "merge": CaseAction(forms.MergeForm, _merge, "routing.respond"),
+    "message": CaseAction(forms.MessageForm, _post_message),
+    "reopen": CaseAction(forms.ReopenForm, _reopen),
+    "rate": CaseAction(forms.RateForm, _rate),
+}
+CASE_FORMS = {name: action.form for name, action in CASE_ACTIONS.items()}
+
+
 def _perform(request, case, action: str, data: dict) -> str:
-    """Carry out one case action through its service; returns the confirmation shown afterwards."""
-    membership, concern = request.membership, case.concern
-    if action == "assign":
-        _require(request, "routing.respond", concern)
-        services.concern_assign_to_me(membership=membership, concern=concern, request=request)
-        return "Assigned to you"
-    if action == "status":
-        _require(request, "routing.respond", concern)
-        services.concern_change_status(
-            membership=membership,
-            concern=concern,
-            to_status=data["to_status"],
-            reason=data["reason"],
-            request=request,
-        )
-        return f"Status changed to {concern.get_status_display().lower()}"
-    if action == "outcome":
-        _require(request, "routing.respond", concern)
-        services.concern_record_outcome(
-            membership=membership,
-            concern=concern,
-            outcome=data["outcome"],
-            reason=data["reason"],
-            request=request,
-        )
-        return f"Outcome recorded: {concern.get_outcome_display().lower()}"
-    if action == "redirect":
-        _require(request, "routing.respond", concern)
-        organisation = organisation_by_ods(data["to_organisation"])
-        if organisation is None:
-            raise services.WorkflowError(
-                "There is no organisation with that ODS code", field="to_organisation"
-            )
-        services.concern_redirect(
-            membership=membership,
-            concern=concern,
-            to_organisation=organisation,
-            reason=data["reason"],
-            request=request,
-        )
-        return f"Concern passed to {organisation.display_name}"
-    if action == "merge":
-        _require(request, "routing.respond", concern)
-        target = selectors.case_for(membership, data["into"])
-        if target is None or not target.is_responder:
-            raise services.WorkflowError(
-                "Enter the reference of an open concern your organisation responds to", field="into"
-            )
-        services.concern_merge(
-            membership=membership,
-            duplicate=concern,
-            into=target.concern,
-            reason=data["reason"],
-            request=request,
-        )
-        return f"Merged into {target.concern.reference}: every occurrence moved across"
-    if action == "message":
-        internal = bool(data["internal"]) and case.is_responder
-        if not (case.is_responder or case.is_reporter):
-            raise PermissionDenied
-        services.thread_post(
-            membership=membership,
-            concern=concern,
-            body=data["body"],
-            internal=internal,
-            confirmed=data["confirm_not_patient"],
-            request=request,
-        )
-        return "Internal note added" if internal else "Message sent"
-    if action == "reopen":
-        services.concern_reopen(
-            membership=membership, concern=concern, reason=data["reason"], request=request
-        )
-        return "Concern reopened: the responders have been told"
-    if action == "rate":
-        services.concern_rate(membership=membership, concern=concern, score=data["score"], request=request)
-        return "Thank you for rating the response"
-    raise Http404("No such action")
+    """Carry out one case action: its permission, then its handler; returns the confirmation."""
+    row = CASE_ACTIONS[action]
+    if row.permission is not None:
+        _require(request, row.permission, case.concern)
+    return row.handler(request, case, data)
 
 
 @require_POST
 def case_action(request, reference, action):
     case = _case_or_404(request, reference)
-    if action not in CASE_FORMS:
+    if action not in CASE_ACTIONS:
         raise Http404("No such action")
-    form = CASE_FORMS[action](request.POST)
+    form = CASE_ACTIONS[action].form(request.POST)
     if form.is_valid():
         try:
             confirmation = _perform(request, case, action, form.cleaned_data)

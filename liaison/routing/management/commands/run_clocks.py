@@ -20,13 +20,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--enqueue",
             action="store_true",
-            help="Instead of running now, queue a run for the task worker that repeats every hour.",
+            help=(
+                "Instead of running now, queue a run for the task worker that repeats every hour. "
+                "Does nothing when a run is already waiting, so it is safe at every deployment."
+            ),
         )
 
     def handle(self, *args, today=None, enqueue=False, **options):
         if enqueue:
-            schedule_clocks()
-            self.stdout.write("Queued the clock run for the task worker; it repeats every hour.")
+            queued = schedule_clocks()
+            if queued is None:
+                raise CommandError("Could not queue the clock run: the task queue refused it (see the log)")
+            if queued:
+                self.stdout.write("Queued the clock run for the task worker; it repeats every hour.")
+            else:
+                self.stdout.write(
+                    "A clock run is already waiting for the task worker (it repeats every hour): "
+                    "nothing more queued."
+                )
             return
         try:
             day = date.fromisoformat(today) if today else None
