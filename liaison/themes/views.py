@@ -43,7 +43,14 @@ def suggest(request):
         for part in (request.POST.get("what_happened", ""), request.POST.get("impact", ""))
         if part.strip()
     )
-    context = {"refused": "", "suggestion": None, "also": [], "status": services.text_model_status()}
+    context = {
+        "refused": "",
+        "suggestion": None,
+        "also": [],
+        "status": services.text_model_status(),
+        # From the concern form itself: offer a "Use this" button that ticks the standard when pressed.
+        "offer_use": "what_happened" in request.POST,
+    }
     if len(text) > MAX_TEXT_LENGTH:
         context["refused"] = "too_long"
     elif text.strip():

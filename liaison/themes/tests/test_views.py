@@ -136,3 +136,18 @@ def test_people_outside_the_icb_team_cannot_see_the_model_status(
 ):
     member = make_member(role, practice)
     assert client_for(member).get("/themes/text-model/").status_code == 403
+
+
+def test_the_report_form_posts_the_typed_text_for_a_suggestion_and_offers_use_this(
+    static_model, client_for, reporter
+):
+    client = client_for(reporter)
+    form = _page(client.get("/concerns/report/new/"))
+    assert 'hx-post="/themes/suggest/"' in form
+    assert 'hx-get="/themes/suggest/' not in form
+    fragment = _page(
+        client.post(SUGGEST, {"what_happened": DISCHARGE, "impact": "", "csrfmiddlewaretoken": "x"})
+    )
+    assert 'data-use-standard="S02"' in fragment
+    # The fragment on its own (not from the form) offers no button.
+    assert "data-use-standard=" not in _page(client.post(SUGGEST, {"text": DISCHARGE}))

@@ -1,7 +1,5 @@
 """The text model status page and the suggestion fragment, in a real browser with axe-core checks."""
 
-from urllib.parse import quote
-
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -22,13 +20,15 @@ def test_the_suggestion_fragment_is_accessible_inside_a_page(
 ):
     sign_in(reporter)
     page.goto("/")
-    text = quote("No discharge summary received a week after the patient left the ward.")
     page.evaluate(
-        """async url => {
-            const response = await fetch(url, {headers: {"HX-Request": "true"}});
+        """async text => {
+            const body = new FormData();
+            body.append("text", text);
+            body.append("csrfmiddlewaretoken", document.querySelector("[name=csrfmiddlewaretoken]").value);
+            const response = await fetch("/themes/suggest/", {method: "POST", body, headers: {"HX-Request": "true"}});
             document.querySelector("main").insertAdjacentHTML("beforeend", await response.text());
         }""",
-        f"/themes/suggest/?text={text}",
+        "No discharge summary received a week after the patient left the ward.",
     )
     suggestion = page.locator(".liaison-standard-suggestion")
     assert "Suggested standard: S02 Discharge summaries" in suggestion.inner_text()
