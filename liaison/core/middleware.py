@@ -5,8 +5,12 @@ address under /api/v1/ (404), a method an operation does not support (405 from D
 over the size limit (400), an unexpected error (500). Those come back as HTML pages. For the JSON
 API this middleware turns them into RFC 9457 problem+json; for the FHIR intake, into an
 OperationOutcome. Answers already in the right format pass through untouched.
+
+It also refuses, before any handler runs, JSON API requests whose text cannot be stored: a null
+character or a lone surrogate (valid JSON, but PostgreSQL rejects both), with a 422 naming the field.
 """
 
+import json
 from http import HTTPStatus
 
 from django.http import JsonResponse
@@ -29,12 +33,54 @@ def _title(status: int) -> str:
         return "Error"
 
 
+def _unstorable(value, path: str = ""):
+    """(field, message) for the first string in a JSON value that cannot be stored, or None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return path, "Remove the null character from this text: it cannot be stored."
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path, "This text contains a character that is not valid Unicode. Type it again."
+        return None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and _unstorable(key) is not None:
+            return path or str(key), "A field name contains a character that cannot be stored."
+        found = _unstorable(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+def _refuse_unstorable_json(request):
+    if not request.path.startswith("/api/") or request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    if "json" not in (request.content_type or ""):
+        return None
+    try:
+        found = _unstorable(json.loads(request.body))
+    except Exception:  # not JSON, or too large: the handler answers that in its own words
+        return None
+    if found is None:
+        return None
+    field, message = found
+    return problem_response(
+        status=422,
+        title="The request is not valid",
+        type_slug="validation-error",
+        detail="Correct the fields listed in errors and send the request again. Nothing was saved.",
+        errors=[{"field": field, "message": message, "code": "unstorable_text"}],
+        instance=request.path,
+    )
+
+
 class ApiErrorFormatMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
+        response = _refuse_unstorable_json(request) or self.get_response(request)
         if response.status_code < 400:
             return response
         content_type = response.get("Content-Type", "")
