@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from liaison.accounts.permissions import has_permission
 from liaison.audit.models import AuditAction
 from liaison.audit.services import audit_record
+from liaison.core.forms import error_list
 from liaison.core.pagination import pagination_for
 from liaison.directory.selectors import organisation_by_ods
 from liaison.reports import selectors, services
@@ -46,6 +47,11 @@ def dashboard(request):
         request.membership, start=start, end=end, place_id=request.GET.get("place")
     )
     themes_available, themes = selectors.themes_for_dashboard(scope=board.scope, start=start, end=end)
+    period = {
+        "from": f"{start:%Y-%m}",
+        "to": f"{end:%Y-%m}",
+        "place": board.scope.place.pk if board.scope.place else "",
+    }
     scorecard = None
     if has_permission(request.membership, "nhs111.view_scorecard"):
         from liaison.nhs111.selectors import scorecard_for
@@ -64,12 +70,7 @@ def dashboard(request):
             "scorecard": scorecard,
             "from_month": f"{start:%Y-%m}",
             "to_month": f"{end:%Y-%m}",
-            "period": {
-                "from": f"{start:%Y-%m}",
-                "to": f"{end:%Y-%m}",
-                "place": board.scope.place.pk if board.scope.place else "",
-            },
-            "drill_href": selectors.drill_href,
+            "drill": lambda **params: selectors.drill_href(**period, **params),
         },
     )
 
@@ -295,6 +296,14 @@ def archived_file(request, pk, kind):
 # --- Activity figures -------------------------------------------------------------------------------
 
 
+def _upload_errors(form, result) -> list[dict]:
+    """The error summary: the form's problems, then each row to correct with its line number."""
+    items = error_list(form) if form.is_bound else []
+    if result is not None:
+        items += [{"text": f"Line {e.line}: {e.message}", "href": "#row-errors"} for e in result.errors]
+    return items
+
+
 @require_http_methods(["GET", "POST"])
 def activity(request):
     _require(request, "reports.manage_activity")
@@ -325,7 +334,7 @@ def activity(request):
             "result": result,
             "page": page,
             "pagination": pagination_for(request, page),
-            "form_errors": bool(status == 422),
+            "form_errors": _upload_errors(form, result),
         },
         status=status,
     )
