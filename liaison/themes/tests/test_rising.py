@@ -24,7 +24,7 @@ def test_the_exact_binomial_tail_matches_a_hand_calculation():
 @pytest.mark.parametrize(
     ("recent", "previous", "verdict"),
     [
-        (10, 3, "rising"),  # 2.5 a week against 0.25: p ≈ 0.00003
+        (10, 3, "rising"),  # 2.5 a week against 0.25: p ≈ 0.0001
         (5, 15, "not_rising"),  # the same rate as before
         (8, 12, "not_rising"),  # higher, but not beyond chance at 1%: p ≈ 0.10
         (4, 0, "too_few"),  # a sharp rise on tiny numbers: too few to call
