@@ -651,7 +651,7 @@ def monthly_report(
         rates=rates,
         generated_at=timezone.now(),
     )
-    _add_themes(data, provider_ids=[provider.pk] if provider is not None else [p.pk for p in ordered])
+    _add_themes(data, provider_ids=[provider.pk] if provider is not None else None)
     return data
 
 
@@ -681,7 +681,7 @@ def _rates(*, icb, month, providers, month_table: Table, provider) -> list[RateR
     return rows
 
 
-def _add_themes(data: MonthlyReportData, *, provider_ids: list[int]) -> None:
+def _add_themes(data: MonthlyReportData, *, provider_ids: list[int] | None) -> None:
     """Top themes and "you said, we did" actions from the themes app, when it provides them."""
     from liaison.themes import selectors as themes_selectors
 
@@ -703,7 +703,7 @@ def themes_for_dashboard(*, scope: Scope, start: date, end: date) -> tuple[bool,
     summary = getattr(themes_selectors, "themes_summary", None)
     if summary is None or scope.icb is None:
         return False, []
-    provider_ids = [scope.provider.pk] if scope.provider is not None else []
+    provider_ids = [scope.provider.pk] if scope.provider is not None else None
     return True, list(summary(icb_id=scope.icb.pk, provider_ids=provider_ids, start=start, end=end, limit=10))
 
 

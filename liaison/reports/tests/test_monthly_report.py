@@ -201,3 +201,35 @@ def test_the_archive_shows_each_person_only_what_they_may_read(
     assert seen(responder) == [("newsletter", ""), ("provider", "REM")]
     assert seen(reporter) == [("newsletter", "")]
     assert seen(make_member(Role.ADMINISTRATOR, icb)) == [("newsletter", "")]
+
+
+def test_the_report_carries_themes_and_you_said_we_did(icb, trust, october, icb_analyst, make_breach):
+    from django.utils import timezone
+
+    from liaison.themes.models import Theme, ThemeAction, ThemeActionProgress, ThemeMembership
+
+    theme = Theme.objects.create(icb=icb, label="Late discharge summaries", rising=True)
+    for day in range(1, 7):
+        ThemeMembership.objects.create(theme=theme, concern=make_breach(["S02"], date(2026, 10, day)))
+    action = ThemeAction.objects.create(
+        theme=theme,
+        action="Discharge summaries sent before the patient leaves",
+        owner_organisation=trust,
+        created_by=icb_analyst.user,
+        updated_at=timezone.now(),
+    )
+    # Agreed in October (created_at is set on save; the report covers what was open in the month).
+    ThemeAction.objects.filter(pk=action.pk).update(created_at=datetime(2026, 10, 10, 9, tzinfo=LONDON))
+    ThemeActionProgress.objects.create(
+        action=action,
+        note="Ward 4 pilot started",
+        recorded_on=date(2026, 10, 20),
+        recorded_by=icb_analyst.user,
+    )
+    data = selectors.monthly_report(icb=icb, month=OCT, version=ReportVersion.NEWSLETTER)
+    assert [(t.label, t.concern_count, t.rising) for t in data.themes] == [
+        ("Late discharge summaries", 6, True)
+    ]
+    assert [a.action for a in data.actions] == ["Discharge summaries sent before the patient leaves"]
+    text = _pdf_text(services.report_pdf(data))
+    assert "Late discharge summaries" in text and "Ward 4 pilot started" in text
