@@ -1,0 +1,52 @@
+"""An ICB analyst opens the dashboard, drills from a heat-map cell to its concerns, opens the monthly
+report and downloads its PDF. Chromium, with axe on every page."""
+
+import io
+import re
+from datetime import date
+
+import pytest
+from django.utils import timezone
+from pypdf import PdfReader
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def var_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+
+
+def test_analyst_drills_from_a_heat_map_cell_and_downloads_the_monthly_pdf(
+    page, sign_in, assert_accessible, icb_analyst, make_breach, me_too, second_reporter, trust
+):
+    last_month = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
+    counted = make_breach(["S02"], last_month.replace(day=3))
+    me_too(counted, second_reporter, last_month.replace(day=4))
+    other = make_breach(["S03"], last_month.replace(day=5))
+    make_breach(["S02"], date(2020, 1, 6))  # outside the dashboard's last 12 months
+
+    sign_in(icb_analyst)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Dashboard").click()
+    page.get_by_role("heading", name="Breaches by provider and standard").wait_for()
+    assert_accessible(page)
+
+    page.get_by_role(
+        "link", name="2 breach events of S02 by Liverpool University Hospitals NHS Foundation Trust"
+    ).click()
+    page.wait_for_url(re.compile(r"/reports/concerns/\?"))
+    assert "2 breach events in 1 concern" in page.get_by_role("main").inner_text()
+    assert page.get_by_role("link", name=counted.reference).is_visible()
+    assert page.get_by_role("link", name=other.reference).count() == 0
+    assert_accessible(page)
+
+    page.goto(f"/reports/monthly/?month={last_month:%Y-%m}&version=icb")
+    page.get_by_role("heading", name=f"Monthly breach report, {last_month:%B %Y}").wait_for()
+    assert_accessible(page)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download this report as PDF").click()
+    path = download_info.value.path()
+    with open(path, "rb") as handle:
+        content = handle.read()
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+    assert "Liverpool University Hospitals NHS Foundation Trust" in text and "S02" in text
