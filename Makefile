@@ -38,7 +38,7 @@ demo: migrate
 text-model: install
 	test -f "$${LIAISON_VAR_DIR:-var}/themes/text-model/model.json" || $(BIN)/liaison build_text_model
 
-run: demo text-model
+run: text-model demo
 	@$(BIN)/liaison load_demo --list-users
 	@echo "Liaison is starting on http://127.0.0.1:8000 — sign in with one of the demo logins above."
 	$(BIN)/liaison runserver 127.0.0.1:8000

@@ -212,6 +212,9 @@ def demo_people_load() -> list[dict]:
     _contacts_load()
     _code_of_conduct_load()
     demo_concerns_load()
+    from liaison.themes.demo import demo_themes_load
+
+    demo_themes_load()
     return rows
 
 

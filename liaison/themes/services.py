@@ -224,6 +224,7 @@ def texts_cluster(
 #   with actions); a merged theme stays merged.
 
 MIN_PHRASE_TEXTS = 2  # a key phrase must be in at least this many of a theme's concerns
+BIGRAM_WEIGHT = 1.5
 MIN_CONCERNS_TO_CLUSTER = 5
 CLUSTER_TAKEOVER = 0.25  # share of a cluster a stored theme must hold to claim it
 # A new concern joins the nearest theme when its similarity to the theme's centre is at least this
@@ -281,9 +282,20 @@ def theme_key_phrases(texts: list[str], *, top: int = 3, others: list[list[str]]
         groups += 1
     average = sum(overall.values()) / groups
     total = sum(mine.values())
+    # A two-word phrase says more than either word: it wins unless its words are much more common.
     scored = sorted(
         (
-            (round(count / total * math.log(1 + average / overall[phrase]), 9), phrase.count(" "), phrase)
+            (
+                round(
+                    count
+                    / total
+                    * math.log(1 + average / overall[phrase])
+                    * (BIGRAM_WEIGHT if " " in phrase else 1),
+                    9,
+                ),
+                phrase.count(" "),
+                phrase,
+            )
             for phrase, count in mine.items()
         ),
         reverse=True,
