@@ -430,7 +430,7 @@ def submit_concern(
         raise ConcernInvalid(problems)
     try:
         with transaction.atomic():
-            concern = _store(
+            concern, submitted = _store(
                 membership=membership, submission=submission, checked=checked, source=source, request=request
             )
             if idempotency_key:
@@ -440,7 +440,10 @@ def submit_concern(
             if draft is not None:
                 ConcernDraft.objects.filter(pk=draft.pk, author=user).delete()
             route_new_concern_integration(
-                concern=concern, actor=user, standard_ids=[item.standard.pk for item in checked.standards]
+                concern=concern,
+                actor=user,
+                standard_ids=[item.standard.pk for item in checked.standards],
+                events_before=[submitted],
             )
             transaction.on_commit(lambda: _enqueue_theme_assignment(concern.pk), robust=True)
     except IntegrityError:
@@ -454,7 +457,11 @@ def submit_concern(
     return concern, True
 
 
-def _store(*, membership, submission: ConcernSubmission, checked: _Checked, source: str, request) -> Concern:
+def _store(
+    *, membership, submission: ConcernSubmission, checked: _Checked, source: str, request
+) -> tuple[Concern, ConcernEvent]:
+    """Store the concern, its standards, its first occurrence and its audit event. The SUBMITTED
+    event comes back unsaved: routing stores it with its ROUTED event, in one insert."""
     now = timezone.now()
     organisation = membership.organisation
     about = checked.about
@@ -496,7 +503,7 @@ def _store(*, membership, submission: ConcernSubmission, checked: _Checked, sour
         event_date=submission.event_date,
         is_original=True,
     )
-    ConcernEvent.objects.create(
+    submitted = ConcernEvent(
         concern=concern,
         kind=ConcernEventKind.SUBMITTED,
         actor=membership.user,
@@ -519,7 +526,7 @@ def _store(*, membership, submission: ConcernSubmission, checked: _Checked, sour
             "patient_reference_given": has_reference,
         },
     )
-    return concern
+    return concern, submitted
 
 
 def _enqueue_theme_assignment(concern_id: int) -> None:
@@ -529,13 +536,16 @@ def _enqueue_theme_assignment(concern_id: int) -> None:
     assign_concern_to_theme.enqueue(concern_id)
 
 
-def route_new_concern_integration(*, concern: Concern, actor, standard_ids: list[int] | None = None) -> None:
+def route_new_concern_integration(
+    *, concern: Concern, actor, standard_ids: list[int] | None = None, events_before=()
+) -> None:
     """Hand a new concern to routing, inside the submitting transaction: a concern that cannot be
     routed is not half-stored. Routing assigns responders, starts the clocks and queues notifications.
-    ``standard_ids``: the standards just stored with it, so routing need not read them back."""
+    ``standard_ids``: the standards just stored with it, so routing need not read them back;
+    ``events_before``: its unsaved SUBMITTED event, which routing stores with its ROUTED event."""
     from liaison.routing.services import route_new_concern
 
-    route_new_concern(concern=concern, actor=actor, standard_ids=standard_ids)
+    route_new_concern(concern=concern, actor=actor, standard_ids=standard_ids, events_before=events_before)
 
 
 # --- Me too ---------------------------------------------------------------------------------------

@@ -61,7 +61,6 @@ import socket
 import time
 import uuid
 from collections.abc import Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -136,6 +135,16 @@ class _Recipient:
         return f"user:{self.user.pk}" if self.user else f"email:{self.email.lower()}"
 
 
+def _frequency_read_with(user: User) -> str | None:
+    """The user's email frequency if the caller read their preference with them
+    (``select_related("user__notification_preference")``), else None: it is read here."""
+    related = User.notification_preference.related
+    if not related.is_cached(user):
+        return None
+    preference = related.get_cached_value(user)
+    return preference.email_frequency if preference is not None else EmailFrequency.IMMEDIATE
+
+
 def _resolve_recipients(recipients: Iterable) -> list[_Recipient]:
     users: dict[int, User] = {}
     addresses: dict[str, str] = {}
@@ -155,11 +164,20 @@ def _resolve_recipients(recipients: Iterable) -> list[_Recipient]:
             users.setdefault(user.pk, user)
         known = {user.email.lower() for user in users.values() if user.email}
         addresses = {lower: address for lower, address in addresses.items() if lower not in known}
-    frequencies = dict(
-        NotificationPreference.objects.filter(user_id__in=list(users)).values_list(
-            "user_id", "email_frequency"
+    frequencies = {}
+    unread = []
+    for pk, user in users.items():
+        frequency = _frequency_read_with(user)
+        if frequency is None:
+            unread.append(pk)
+        else:
+            frequencies[pk] = frequency
+    if unread:
+        frequencies.update(
+            NotificationPreference.objects.filter(user_id__in=unread).values_list(
+                "user_id", "email_frequency"
+            )
         )
-    )
     resolved = [
         _Recipient(user=user, email=user.email, frequency=frequencies.get(pk, EmailFrequency.IMMEDIATE))
         for pk, user in users.items()
@@ -270,7 +288,7 @@ def notify(
         ]
         if due:
             if _queue_in_this_database():
-                enqueue_delivery(due, in_transaction=True)
+                enqueue_delivery(due)  # in this transaction: committed with the rows
             else:
                 transaction.on_commit(lambda: enqueue_delivery(due), robust=True)
     return saved
@@ -298,14 +316,13 @@ def _queue_in_this_database() -> bool:
 # --- Delivery -------------------------------------------------------------------------------------
 
 
-def enqueue_delivery(
-    ids: list[int] | None = None, run_after: datetime | None = None, *, in_transaction: bool = False
-) -> None:
+def enqueue_delivery(ids: list[int] | None = None, run_after: datetime | None = None) -> None:
     """Ask the task worker to deliver these rows (all due rows when None), now or at ``run_after``.
 
     If the queue cannot take it, nothing is lost: ``liaison deliver_notifications`` (run by the
-    scheduler) sends every due row. ``in_transaction``: written inside the caller's transaction (the
-    database queue), in a savepoint, so a queue that refuses does not undo the caller's change.
+    scheduler) sends every due row. Called inside a transaction (the database queue, from
+    ``notify``), the task is one more row in that transaction: if the database refuses it, the
+    change fails with it and nobody is told it was accepted.
     """
     from liaison.notifications.tasks import deliver_notifications
 
@@ -313,8 +330,7 @@ def enqueue_delivery(
     try:
         if run_after is not None and task.get_backend().supports_defer:
             task = task.using(run_after=run_after)
-        with transaction.atomic() if in_transaction else nullcontext():
-            task.enqueue(notification_ids=list(ids) if ids is not None else None)
+        task.enqueue(notification_ids=list(ids) if ids is not None else None)
     except Exception:
         logger.exception("Could not enqueue notification delivery; the scheduled command will send them")
 
@@ -416,7 +432,12 @@ def _claim(now: datetime, ids: list[int] | None, size: int) -> list[Notification
             return []
         # Compare-and-set: only rows still pending change, so two workers never hold the same row.
         Notification.objects.filter(pk__in=chosen, status=DeliveryStatus.PENDING).update(
-            status=DeliveryStatus.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
+            # The lease runs from when the row is claimed, not from when this run began: a run with
+            # a long backlog claims its last batch minutes after it started.
+            status=DeliveryStatus.SENDING,
+            claim_token=token,
+            claimed_at=max(now, timezone.now()),
+            attempts=F("attempts") + 1,
         )
     return list(
         Notification.objects.filter(claim_token=token, status=DeliveryStatus.SENDING)

@@ -1,9 +1,11 @@
 """``notify``: outbox rows in the caller's transaction, one per recipient per channel, sent after commit."""
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
+from liaison.accounts.models import Membership
 from liaison.notifications.models import (
     Channel,
     DeliveryStatus,
@@ -80,6 +82,32 @@ def test_preferences_decide_the_email_row(concern, make_member, trust):
         (digest.user.pk, Channel.IN_APP): DeliveryStatus.SENT,
         (digest.user.pk, Channel.EMAIL): DeliveryStatus.HELD,
         (in_app.user.pk, Channel.IN_APP): DeliveryStatus.SENT,
+    }
+
+
+def test_preferences_read_with_the_users_decide_without_being_read_again(concern, make_member, trust):
+    """Routing reads responders with their preferences; the outbox uses those and reads none again."""
+    digest = make_member("responder", trust)
+    in_app = make_member("responder", trust)
+    plain = make_member("responder", trust)
+    NotificationPreference.objects.create(user=digest.user, email_frequency=EmailFrequency.DAILY_DIGEST)
+    NotificationPreference.objects.create(user=in_app.user, email_frequency=EmailFrequency.IN_APP_ONLY)
+    users = [
+        membership.user
+        for membership in Membership.objects.filter(pk__in=[digest.pk, in_app.pk, plain.pk]).select_related(
+            "user", "user__notification_preference"
+        )
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        rows = notify(kind="concern_overdue", recipients=users, concern=concern, link_path="/x/")
+    assert not [q for q in captured.captured_queries if "notificationpreference" in q["sql"]]
+    by_user = {(row.recipient_user_id, row.channel): row.status for row in rows}
+    assert by_user == {
+        (digest.user.pk, Channel.IN_APP): DeliveryStatus.SENT,
+        (digest.user.pk, Channel.EMAIL): DeliveryStatus.HELD,
+        (in_app.user.pk, Channel.IN_APP): DeliveryStatus.SENT,
+        (plain.user.pk, Channel.IN_APP): DeliveryStatus.SENT,
+        (plain.user.pk, Channel.EMAIL): DeliveryStatus.PENDING,
     }
 
 
