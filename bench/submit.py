@@ -7,13 +7,19 @@ appends one audit row). Sixteen clients, each a reporter at its own practice sig
 real sign-in form with its own session and CSRF token, post real Part A and Part B reports about
 Cheshire and Merseyside trusts to ``/concerns/report/new/`` (PID scan, checks, store, events,
 routing, clocks, notification outbox) for BENCH_SECONDS, then post to the floor for as long.
+The ICB has routing rules for the trusts with responders on Liaison (and by standard and aspect of
+care); reports about the other trusts go to their defaults. The server runs with the production
+cache (a database table) so the per-user submission rate limit is counted as in production, with
+its limit raised above what the clients send.
 Each run does both; the figures are medians of BENCH_RUNS runs. Afterwards the database is checked:
 every answered submission stored exactly once, every floor post one audit row.
 
 Target (../shared/docs/quality.md): throughput ≥ 0.5 × floor and p95 ≤ 50 ms. Prints one summary
 line last; exits 1 when a target is missed or any request failed or was lost.
 Environment: BENCH_SECONDS (per phase and run, default 30), BENCH_RUNS (default 3), BENCH_CLIENTS
-(default 16), BENCH_WORKERS (gunicorn workers, default 2 × CPUs + 1), BENCH_DATABASE_URL (default
+(default 16), BENCH_WORKERS (gunicorn workers, default 2 × CPUs + 1), BENCH_CACHE (the server's
+cache, default ``database`` as in production; ``memory`` shows what the rate limit's count costs),
+BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/bench_submit; the database is dropped and created afresh).
 """
 
@@ -60,7 +66,27 @@ for index, practice in enumerate(practices, start=1):
     Membership.objects.update_or_create(user=user, organisation=practice, role=Role.REPORTER, defaults={{"is_active": True}})
     users.append(user.username)
 trusts = list(Organisation.objects.filter(ods_code__in=list(TRUST_CONTACTS), closed_on__isnull=True).values_list("ods_code", flat=True))
-print(json.dumps({{"users": users, "trusts": sorted(trusts)}}))
+# Routing rules as an ICB would set them: each trust with responders on Liaison gets its concerns
+# through a rule, breaches of S02 (discharge summaries) and S05 go to its interface leads, and
+# medication concerns about any provider go to Mersey Care's responders. The other trusts fall
+# through to the defaults (the who's who), so both paths are measured.
+from liaison.routing.models import RoutingRule
+from liaison.routing.services import routing_rule_create
+from liaison.standards.models import Standard
+icb = Organisation.objects.get(ods_code="QYG")
+rules = 0
+if not RoutingRule.objects.filter(icb=icb).exists():
+    for trust in Organisation.objects.filter(ods_code__in=trusts, memberships__role="responder").distinct():
+        routing_rule_create(icb=icb, actor=None, about_organisation=trust, recipient_organisation=trust, recipient_role="responder")
+        for code in ("S02", "S05"):
+            standard = Standard.objects.filter(code=code).first()
+            if standard is not None:
+                routing_rule_create(icb=icb, actor=None, about_organisation=trust, standard=standard, recipient_organisation=trust, recipient_role="interface_lead")
+    mersey_care = Organisation.objects.filter(ods_code="RW4").first()
+    if mersey_care is not None:
+        routing_rule_create(icb=icb, actor=None, aspect_of_care="medication", recipient_organisation=mersey_care, recipient_role="responder")
+rules = RoutingRule.objects.filter(icb=icb, retired_at__isnull=True).count()
+print(json.dumps({{"users": users, "trusts": sorted(trusts), "rules": rules}}))
 """
 
 ASPECTS = ["discharge", "outpatients", "referral", "results", "medication", "appointments", "communication"]
@@ -227,6 +253,11 @@ class SubmitServer(Server):
             DJANGO_SETTINGS_MODULE="bench.submit_site.settings",
             LIAISON_DEMO_DATA="1",
             PYTHONPATH=str(ROOT),
+            # The shared cache production uses (a database table), so the per-user rate limit on
+            # submission is counted as in production; its limit is raised above what 16 clients
+            # can send, so the check runs on every submission but never refuses one.
+            LIAISON_CACHE_URL=os.environ.get("BENCH_CACHE", "database"),
+            LIAISON_RATE_LIMIT_CONCERNS="1000000/60",
         )
         self.clients = clients
 
@@ -305,7 +336,7 @@ def main() -> int:
         print(
             f"{count} reporters signed in; {workers} gunicorn workers on {os.cpu_count()} CPUs (load "
             f"average {os.getloadavg()[0]:.1f}: the clients and PostgreSQL share them); "
-            f"reports about {len(trusts)} trusts"
+            f"reports about {len(trusts)} trusts, {server.setup['rules']} routing rules"
         )
         # Warm every worker (imports, connections, caches), as a long-running server would be.
         for floor in (False, True):
