@@ -41,3 +41,20 @@ def test_an_email_accepted_while_the_database_is_away_is_recorded_once_it_return
     # Nothing is left to send again: a second run sends nothing, and the server saw it once.
     assert notifications_deliver().sent == 0
     assert len(smtp_running.mailbox.messages) == 1
+
+
+@pytest.mark.django_db
+def test_a_claim_made_late_in_a_long_run_is_not_taken_as_stale_by_another_sender(concern):  # noqa: F811
+    """A run that began more than a lease ago (a long backlog) claims its next batch now; another
+    sender running at the same time must not release that claim and send the email a second time."""
+    from django.utils import timezone
+
+    from liaison.notifications.services import _claim, _claim_lease, _release_stale_claims
+
+    notify(kind="concern_routed", recipients=["lead@example.nhs.net"], concern=concern, link_path="/c/")
+    run_began = timezone.now() - _claim_lease() - timezone.timedelta(seconds=30)
+    Notification.objects.email().update(created_at=run_began, next_attempt_at=run_began)
+    claimed = _claim(run_began, None, 50)
+    assert len(claimed) == 1
+    assert _release_stale_claims(timezone.now()) == 0
+    assert Notification.objects.email().get().status == DeliveryStatus.SENDING
