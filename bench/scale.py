@@ -1,0 +1,302 @@
+"""Liaison at national scale: 1,000,000 concerns, then the dashboard, an inbox page and the monthly report.
+
+Builds a dedicated PostgreSQL database (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/reports_scale; dropped and created afresh): the migrations, the
+national standards, a synthetic directory the size of England (42 ICBs, 5 trusts with 2 sites each
+and 150 practices per ICB: 210 trusts, 6,300 practices) and 1,000,000 concerns over ten years,
+written with COPY: 70 % Part B with one or two standards, a "me too" on one in five, about a trust or
+one of its sites, each with its clock and an assignment to the trust (the inbox reads assignments),
+a few closed as duplicates. Then it times, in this process against that database, through the real
+views (Django's test client, signed in, full middleware and templates):
+
+- the dashboard of one ICB's analyst (/reports/, the last 12 months);
+- a responder's inbox page at one trust (/routing/inbox/);
+- the monthly breach report for one ICB-month (the exact version's counts, /reports/monthly/);
+- the national month: every ICB's report for one month, one after another.
+
+Each is repeated BENCH_REPEATS times (default 30) after a warm-up; p95 is reported. Targets
+(../shared/docs/quality.md): p95 ≤ 150 ms dashboard, ≤ 100 ms inbox page, ≤ 500 ms ICB-month report,
+≤ 5 s national month report; generation ≤ 3 minutes. Prints one summary line last, with the load
+average of the shared machine; exits 1 when a target is missed. BENCH_CONCERNS changes the number.
+"""
+
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/reports_scale"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
+CONCERNS = int(os.environ.get("BENCH_CONCERNS", "1000000"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "30"))
+TARGETS_MS = {"dashboard": 150.0, "inbox": 100.0, "report": 500.0}
+NATIONAL_TARGET_S = 5.0
+GENERATE_TARGET_S = 180.0
+CHUNK = 100_000
+ICBS, TRUSTS_PER_ICB, SITES_PER_TRUST, PRACTICES_PER_ICB = 42, 5, 2, 150
+FIRST_DAY, DAYS = date(2016, 12, 1), 3650
+REPORT_MONTH = date(2026, 10, 1)
+STATUSES = ["new", "acknowledged", "investigating", "action_agreed", "responded", "closed"]
+ASPECTS = ["discharge", "outpatients", "referral", "results", "medication", "communication"]
+
+os.environ["DATABASE_URL"] = DATABASE_URL
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liaison.config.settings")
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    admin = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run(
+        [sys.executable, "-m", "liaison.manage", "migrate", "--verbosity", "0"],
+        check=True,
+        cwd=ROOT,
+        env=os.environ,
+    )
+
+
+def build_directory():
+    """Organisations, one reporting user per practice, and the standards baseline; returns id lists."""
+    from liaison.accounts.models import User
+    from liaison.directory.models import Organisation, OrganisationType
+    from liaison.standards.models import Standard
+    from liaison.standards.services import standards_baseline_load
+
+    standards_baseline_load()
+    icbs = Organisation.objects.bulk_create(
+        Organisation(
+            ods_code=f"Q{i:02d}B", name=f"NHS BENCH {i} INTEGRATED CARE BOARD", org_type=OrganisationType.ICB
+        )
+        for i in range(ICBS)
+    )
+    trusts = Organisation.objects.bulk_create(
+        Organisation(
+            ods_code=f"R{i:02d}{t}",
+            name=f"BENCH {i}-{t} NHS FOUNDATION TRUST",
+            org_type=OrganisationType.TRUST,
+            icb=icb,
+        )
+        for i, icb in enumerate(icbs)
+        for t in range(TRUSTS_PER_ICB)
+    )
+    sites = Organisation.objects.bulk_create(
+        Organisation(
+            ods_code=f"{trust.ods_code}S{s}",
+            name=f"{trust.name} SITE {s}",
+            org_type=OrganisationType.TRUST_SITE,
+            parent=trust,
+            icb=trust.icb,
+        )
+        for trust in trusts
+        for s in range(SITES_PER_TRUST)
+    )
+    practices = Organisation.objects.bulk_create(
+        Organisation(
+            ods_code=f"B{i:02d}{p:03d}",
+            name=f"BENCH PRACTICE {i}-{p}",
+            org_type=OrganisationType.GP_PRACTICE,
+            icb=icb,
+        )
+        for i, icb in enumerate(icbs)
+        for p in range(PRACTICES_PER_ICB)
+    )
+    users = User.objects.bulk_create(User(username=f"bench.{p.ods_code}", password="!") for p in practices)
+    standard_ids = list(Standard.objects.order_by("code").values_list("pk", flat=True))
+    by_icb = {icb.pk: {"trusts": [], "practices": []} for icb in icbs}
+    for trust in trusts:
+        by_icb[trust.icb_id]["trusts"].append((trust.pk, trust.pk))
+    for site in sites:
+        by_icb[site.icb_id]["trusts"].append((site.pk, site.parent_id))
+    for practice, user in zip(practices, users, strict=True):
+        by_icb[practice.icb_id]["practices"].append((practice.pk, user.pk))
+    return icbs, trusts, by_icb, standard_ids
+
+
+def generate(by_icb, standard_ids) -> float:
+    """1,000,000 concerns with their standards, occurrences, clocks and assignments, by COPY."""
+    from django.db import connection
+
+    rng = random.Random(20261129)
+    started = time.perf_counter()
+    icb_ids = list(by_icb)
+    with connection.cursor() as cursor:
+        raw = cursor.connection
+        # The rows are consistent by construction: skip the per-row foreign-key triggers while loading
+        # (the benchmark database is its own, and the bench connects as a superuser).
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM concerns_concern")
+        next_id = cursor.fetchone()[0] + 1
+        copies = {
+            "concern": "COPY concerns_concern (id, public_id, part, reporter_id, reporter_organisation_id, reporter_icb_id, "
+            "about_organisation_id, about_icb_id, service_description, staff_group, aspect_of_care, event_date, "
+            "what_happened, impact, patient_reference, patient_reference_system, reporter_may_be_named, status, "
+            "outcome, source, submitted_at) FROM STDIN",
+            "standard": "COPY concerns_concernstandard (concern_id, standard_id, time_limit_text) FROM STDIN",
+            "occurrence": "COPY concerns_occurrence (concern_id, organisation_id, reported_by_id, event_date, note, "
+            "is_original, created_at) FROM STDIN",
+            "clock": "COPY routing_concernclock (concern_id, cycle, started_on, acknowledge_due, respond_due, "
+            "acknowledged_at, responded_at, stopped_at, overdue_since) FROM STDIN",
+            "assignment": "COPY routing_assignment (concern_id, organisation_id, role, created_at) FROM STDIN",
+        }
+        for chunk_start in range(0, CONCERNS, CHUNK):
+            rows = {"concern": [], "standard": [], "occurrence": [], "clock": [], "assignment": []}
+            for n in range(chunk_start, min(CONCERNS, chunk_start + CHUNK)):
+                concern_id = next_id + n
+                icb = icb_ids[n % len(icb_ids)]
+                about, trust = rng.choice(by_icb[icb]["trusts"])
+                practice, user = rng.choice(by_icb[icb]["practices"])
+                event = FIRST_DAY + timedelta(days=rng.randrange(DAYS))
+                submitted = datetime.combine(
+                    event + timedelta(days=rng.randrange(1, 6)), datetime.min.time(), UTC
+                ) + timedelta(hours=9)
+                part = "B" if rng.random() < 0.7 else "A"
+                status = rng.choice(STATUSES)
+                outcome = "duplicate" if rng.random() < 0.02 else ""
+                rows["concern"].append(
+                    (
+                        concern_id,
+                        uuid.uuid4(),
+                        part,
+                        user,
+                        practice,
+                        icb,
+                        about,
+                        icb,
+                        "",
+                        "",
+                        rng.choice(ASPECTS),
+                        event,
+                        "Synthetic concern for the scale benchmark.",
+                        "",
+                        "",
+                        "",
+                        False,
+                        status,
+                        outcome,
+                        "web",
+                        submitted,
+                    )
+                )
+                if part == "B":
+                    for standard in rng.sample(standard_ids, 1 if rng.random() < 0.7 else 2):
+                        rows["standard"].append((concern_id, standard, ""))
+                rows["occurrence"].append((concern_id, practice, user, event, "", True, submitted))
+                if rng.random() < 0.2:
+                    other, other_user = rng.choice(by_icb[icb]["practices"])
+                    if other_user != user:
+                        rows["occurrence"].append(
+                            (concern_id, other, other_user, event + timedelta(days=1), "", False, submitted)
+                        )
+                acknowledged = submitted + timedelta(days=rng.choice([1, 2, 5])) if status != "new" else None
+                rows["clock"].append(
+                    (
+                        concern_id,
+                        1,
+                        submitted.date(),
+                        submitted.date() + timedelta(days=4),
+                        submitted.date() + timedelta(days=28),
+                        acknowledged,
+                        None,
+                        None,
+                        None,
+                    )
+                )
+                rows["assignment"].append((concern_id, trust, "responder", submitted))
+            with raw.cursor() as copy_cursor:
+                for table, statement in copies.items():
+                    with copy_cursor.copy(statement) as copy:
+                        for row in rows[table]:
+                            copy.write_row(row)
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('concerns_concern', 'id'), {next_id + CONCERNS})"
+        )
+        cursor.execute("SET session_replication_role = DEFAULT")
+        cursor.execute("ANALYZE")
+    return time.perf_counter() - started
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def timed(function, repeats: int = REPEATS) -> list[float]:
+    function()  # warm-up
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def main() -> int:
+    recreate_database()
+    import django
+
+    django.setup()
+    from django.test import Client
+
+    from liaison.accounts.models import Membership, Role, User
+    from liaison.reports import selectors
+    from liaison.reports.models import ReportVersion
+
+    icbs, trusts, by_icb, standard_ids = build_directory()
+    generation = generate(by_icb, standard_ids)
+
+    icb, trust = icbs[0], trusts[0]
+    analyst = User.objects.create(username="bench.analyst", password="!")
+    Membership.objects.create(user=analyst, organisation=icb, role=Role.ICB_ANALYST)
+    responder = User.objects.create(username="bench.responder", password="!")
+    Membership.objects.create(user=responder, organisation=trust, role=Role.RESPONDER)
+
+    def client_for(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    analyst_client, responder_client = client_for(analyst), client_for(responder)
+
+    def get(client, path):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+
+    dashboard = timed(lambda: get(analyst_client, "/reports/?from=2025-11&to=2026-10"))
+    inbox = timed(lambda: get(responder_client, "/routing/inbox/"))
+    report = timed(lambda: get(analyst_client, "/reports/monthly/?month=2026-10&version=icb"))
+    started = time.perf_counter()
+    for organisation in icbs:
+        selectors.monthly_report(icb=organisation, month=REPORT_MONTH, version=ReportVersion.ICB)
+    national = time.perf_counter() - started
+
+    results = {"dashboard": p95(dashboard), "inbox": p95(inbox), "report": p95(report)}
+    missed = [name for name, value in results.items() if value > TARGETS_MS[name]]
+    missed += ["national"] if national > NATIONAL_TARGET_S else []
+    missed += ["generation"] if generation > GENERATE_TARGET_S else []
+    load = os.getloadavg()[0]
+    print(
+        f"scale: {CONCERNS:,} concerns generated in {generation:.0f} s (≤ {GENERATE_TARGET_S:.0f}); "
+        f"dashboard p95 {results['dashboard']:.0f} ms (≤ 150), inbox page p95 {results['inbox']:.0f} ms (≤ 100), "
+        f"ICB-month report p95 {results['report']:.0f} ms (≤ 500), national month report {national:.1f} s (≤ 5); "
+        f"medians {statistics.median(dashboard):.0f}/{statistics.median(inbox):.0f}/{statistics.median(report):.0f} ms; "
+        f"{REPEATS} runs each; load average {load:.2f} on {os.cpu_count()} CPUs"
+        + (f"; MISSED: {', '.join(missed)}" if missed else "")
+    )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
