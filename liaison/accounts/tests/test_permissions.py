@@ -37,6 +37,10 @@ EXPECTED = {
     "themes.view_text_model": {"icb_analyst", "administrator"},
     "themes.view": {"responder", "interface_lead", "icb_analyst"},
     "themes.curate": {"icb_analyst"},
+    "reports.view_dashboard": {"responder", "interface_lead", "icb_analyst"},
+    "reports.view_internal": {"icb_analyst"},
+    "reports.manage_activity": {"icb_analyst"},
+    "reports.view_archive": {"reporter", "responder", "interface_lead", "icb_analyst", "administrator"},
 }
 
 
