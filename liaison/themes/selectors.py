@@ -456,3 +456,19 @@ def rising_rows(membership: Membership | None, theme: Theme) -> list[tuple[str, 
         return [("Whole theme", evidence["theme"])] + [(row["organisation"], row) for row in providers]
     own = set(organisation_scope(membership).values_list("pk", flat=True))
     return [(row["organisation"], row) for row in providers if row["organisation_id"] in own]
+
+
+def theme_owner_candidates(*, icb):
+    """People who may own a theme: the ICB's analysts and interface leads."""
+    from liaison.accounts.models import Role
+
+    return (
+        Membership.objects.filter(
+            organisation=icb,
+            role__in=[Role.ICB_ANALYST, Role.INTERFACE_LEAD],
+            is_active=True,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )

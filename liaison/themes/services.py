@@ -399,26 +399,12 @@ def theme_set_pinned(*, membership, theme, pinned: bool, request=None):
     return theme
 
 
-def theme_owner_candidates(*, icb):
-    """People who may own a theme: the ICB's analysts and interface leads."""
-    from liaison.accounts.models import Membership, Role
-
-    return (
-        Membership.objects.filter(
-            organisation=icb,
-            role__in=[Role.ICB_ANALYST, Role.INTERFACE_LEAD],
-            is_active=True,
-            user__is_active=True,
-        )
-        .select_related("user")
-        .order_by("user__first_name", "user__last_name", "user__username")
-    )
-
-
 def theme_set_owner(*, membership, theme, owner_id, request=None):
     _require_curator(membership, theme)
     owner = None
     if owner_id:
+        from liaison.themes.selectors import theme_owner_candidates
+
         found = theme_owner_candidates(icb=theme.icb).filter(user_id=owner_id).first()
         if found is None:
             raise ThemeInvalid({"owner": "Choose an owner from the ICB's interface team"})
@@ -865,11 +851,79 @@ def theme_build_run(*, build_id: int):
     return build
 
 
+@dataclass
+class _ThemeSpace:
+    theme_ids: list[int]
+    space: object
+    sums: np.ndarray
+    centroids: np.ndarray
+    kind: str
+
+    def add(self, index: int, vector: np.ndarray) -> None:
+        """Count one more concern in a theme's centre (after this process placed it)."""
+        self.sums[index] += vector
+        norm = np.linalg.norm(self.sums[index])
+        self.centroids[index] = (self.sums[index] / (norm or 1)).astype(np.float32)
+
+
+_SPACES: dict[int, tuple[tuple, _ThemeSpace]] = {}
+
+
+def _theme_space(icb_id: int) -> _ThemeSpace | None:
+    """The ICB's active themes' centres in a space fitted to their concerns, cached until a theme or a
+    placement changes (or the model does), so that placing one concern is one encode and one product."""
+
+    from liaison.themes.models import Theme, ThemeStatus
+
+    themes = Theme.objects.filter(icb_id=icb_id, status=ThemeStatus.ACTIVE)
+    model, status = text_model()
+    key = _space_key(icb_id, model)
+    cached = _SPACES.get(icb_id)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    texts = _member_texts(list(themes))
+    theme_ids = [pk for pk in sorted(texts) if texts[pk]]
+    if not theme_ids:
+        return None
+    corpus = [member for pk in theme_ids for member in texts[pk]]
+    space = model.fitted(corpus)
+    sums = np.stack([space.encode(texts[pk]).sum(axis=0) for pk in theme_ids]).astype(np.float64)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    result = _ThemeSpace(
+        theme_ids=theme_ids,
+        space=space,
+        sums=sums,
+        centroids=(sums / np.where(norms == 0, 1, norms)).astype(np.float32),
+        kind=status.kind,
+    )
+    _SPACES[icb_id] = (key, result)
+    return result
+
+
+def _space_key(icb_id: int, model) -> tuple:
+    """What the cached space depends on: the ICB's active themes and their placements, and the model."""
+    from django.db.models import Count, Max
+
+    from liaison.themes.models import Theme, ThemeMembership, ThemeStatus
+
+    stamp = ThemeMembership.objects.filter(theme__icb_id=icb_id, theme__status=ThemeStatus.ACTIVE).aggregate(
+        n=Count("pk"), changed=Max("updated_at"), created=Max("created_at")
+    )
+    themes = Theme.objects.filter(icb_id=icb_id, status=ThemeStatus.ACTIVE).order_by("pk")
+    return (
+        stamp["n"],
+        stamp["changed"],
+        stamp["created"],
+        tuple(themes.values_list("pk", flat=True)),
+        id(model),
+    )
+
+
 def theme_assign_concern(*, concern_id: int):
     """Place a new concern in the nearest active theme of its ICB, if near enough; else leave it for
     the next rebuild. Returns the membership or None. A concern already in a theme is left alone."""
     from liaison.concerns.models import Concern
-    from liaison.themes.models import Theme, ThemeMembership, ThemeStatus
+    from liaison.themes.models import ThemeMembership
 
     concern = Concern.objects.filter(pk=concern_id).first()
     if concern is None or ThemeMembership.objects.filter(concern=concern).exists():
@@ -878,25 +932,23 @@ def theme_assign_concern(*, concern_id: int):
     text = concern_text(concern)
     if icb_id is None or not text:
         return None
-    themes = list(Theme.objects.filter(icb_id=icb_id, status=ThemeStatus.ACTIVE).values_list("pk", flat=True))
-    texts = _member_texts(themes)
-    themes = [pk for pk in themes if texts.get(pk)]
-    if not themes:
+    found = _theme_space(icb_id)
+    if found is None:
         return None
-    model, status = text_model()
-    corpus = [text] + [member for pk in themes for member in texts[pk]]
-    space = model.fitted(corpus)
-    centroids = np.stack([space.encode(texts[pk]).sum(axis=0) for pk in themes])
-    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
-    centroids = centroids / np.where(norms == 0, 1, norms)
-    similarity = space.similarities([text], centroids.astype(np.float32))[0]
+    vector = found.space.encode([text])[0]
+    similarity = found.centroids @ vector
     best = int(np.argmax(similarity))
     score = float(similarity[best])
-    if score < ASSIGN_MIN_SIMILARITY[status.kind]:
+    if score < ASSIGN_MIN_SIMILARITY[found.kind]:
         return None
-    membership, _ = ThemeMembership.objects.get_or_create(
-        concern=concern, defaults={"theme_id": themes[best], "score": round(score, 3)}
+    membership, created = ThemeMembership.objects.get_or_create(
+        concern=concern, defaults={"theme_id": found.theme_ids[best], "score": round(score, 3)}
     )
+    cached = _SPACES.get(icb_id)
+    if created and cached is not None and cached[1] is found:
+        # This process's own placement: move the centre rather than refit the whole space.
+        found.add(best, vector)
+        _SPACES[icb_id] = (_space_key(icb_id, text_model()[0]), found)
     return membership
 
 

@@ -170,7 +170,7 @@ def theme_detail(request, theme_id: int):
     if detail.can_curate:
         context["rename_form"] = forms.RenameForm(initial={"label": theme.label})
         context["owner_form"] = forms.OwnerForm(
-            initial={"owner": theme.owner_id}, candidates=services.theme_owner_candidates(icb=theme.icb)
+            initial={"owner": theme.owner_id}, candidates=selectors.theme_owner_candidates(icb=theme.icb)
         )
     return render(request, "themes/theme_detail.jinja", context)
 
@@ -241,7 +241,7 @@ def pin(request, theme_id: int):
 @require_POST
 def owner(request, theme_id: int):
     theme = _curate(request, theme_id)
-    candidates = services.theme_owner_candidates(icb=theme.icb)
+    candidates = selectors.theme_owner_candidates(icb=theme.icb)
     form = forms.OwnerForm(request.POST, candidates=candidates)
     if form.is_valid():
         try:

@@ -45,7 +45,9 @@ def _by_topic(icb, concerns) -> dict[str, Theme]:
     return result
 
 
-def test_a_rebuild_groups_concerns_into_labelled_themes(static_model, icb, corpus_concerns):
+@pytest.mark.parametrize("model", ["static_model", "no_text_model"])
+def test_a_rebuild_groups_concerns_into_labelled_themes(request, model, icb, corpus_concerns):
+    request.getfixturevalue(model)
     report = services.themes_rebuild(icb=icb, today=TODAY)
     assert report.concerns == 36
     themes = _by_topic(icb, corpus_concerns)
@@ -115,7 +117,9 @@ def test_analysts_decisions_survive_a_full_rebuild(static_model, icb, icb_analys
     assert AuditEvent.objects.filter(object_type="themes.Theme", actor=icb_analyst.user).count() >= 6
 
 
-def test_a_new_concern_joins_the_nearest_theme_or_waits(static_model, icb, corpus_concerns, make_concern):
+@pytest.mark.parametrize("model", ["static_model", "no_text_model"])
+def test_a_new_concern_joins_the_nearest_theme_or_waits(request, model, icb, corpus_concerns, make_concern):
+    request.getfixturevalue(model)
     services.themes_rebuild(icb=icb, today=TODAY)
     themes = _by_topic(icb, corpus_concerns)
     new = make_concern(
