@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db import models as django_models
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 
@@ -214,7 +214,16 @@ def candidate_rules(facts: ConcernFacts) -> list[RoutingRule]:
 # with the rules (a join of four tables plans quickly); the rest are fetched for the winners only,
 # one query for each kind a winner has.
 RULE_JOINED = ("about_organisation", "recipient_organisation", "standard")
-RULE_DETAILS = ("specialty", "place", "recipient_contact__organisation", "recipient_contact__user")
+RULE_DETAILS = (
+    "specialty",
+    "place",
+    Prefetch(
+        "recipient_contact",
+        queryset=Contact.objects.select_related(
+            "organisation", "user", "user__notification_preference"
+        ).order_by(),
+    ),
+)
 # A member's notification preference comes with them, so the outbox need not read it again.
 MEMBER_JOINED = ("user", "user__notification_preference")
 

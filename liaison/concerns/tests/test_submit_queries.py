@@ -1,0 +1,126 @@
+"""Submitting a concern: the number of queries is pinned, on the form and on the API, and does not grow
+with the number of responders or rules (bench/submit.py measures the time; this keeps the work)."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from liaison.accounts.models import Role
+from liaison.concerns.models import Concern, ConcernEvent, ConcernEventKind
+from liaison.core.factories import TrustFactory
+from liaison.directory.models import Contact, ContactRole
+from liaison.notifications.models import Notification
+from liaison.routing.models import Assignment
+from liaison.routing.services import routing_rule_create
+from liaison.standards.models import Standard
+
+from .test_api import api_client, body_of
+from .test_views import form_data
+
+pytestmark = pytest.mark.django_db
+
+# Everything one Part B form submission does, middleware included (it was 42 before the submit
+# path was reworked): the session, the user (twice) and the membership; the about-organisation with
+# its ICB; the Code of Conduct in force (three queries); in one transaction the concern, its
+# standard, occurrence and audit event, then routing: the rules that can match, the responders
+# with their notification preferences, the decision, the assignments, the SUBMITTED and ROUTED
+# events, the audit event, the outbox rows, their delivery task, the clock policy and the clock;
+# then the session save. Savepoints are counted too (the test runs inside a transaction).
+FORM_QUERIES = 27
+# Through a rule: one more row, the decision's rule.
+FORM_QUERIES_BY_RULE = FORM_QUERIES + 1
+# The API: a token instead of a session, the idempotency key's look-up and record.
+API_QUERIES = 29
+
+
+def _submit_form(client, valid_submission, n: int):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/concerns/report/new/", form_data(valid_submission, impact=f"Report {n}."))
+    assert response.status_code == 302, response.content[:300]
+    return len(captured.captured_queries)
+
+
+def test_the_form_path_query_count_is_pinned_and_constant_in_responders(
+    client_for, reporter, make_member, trust, valid_submission
+):
+    make_member(Role.RESPONDER, trust)
+    client = client_for(reporter)
+    _submit_form(client, valid_submission, 0)  # the first request of a process warms caches
+    one_responder = _submit_form(client, valid_submission, 1)
+    for _ in range(4):
+        make_member(Role.RESPONDER, trust)
+    make_member(Role.INTERFACE_LEAD, trust)
+    make_member(Role.INTERFACE_LEAD, trust)
+    many = _submit_form(client, valid_submission, 2)
+    assert one_responder == many <= FORM_QUERIES
+    concern = Concern.objects.order_by("-pk").first()
+    # Nothing was dropped to get there: both events, every assignment, every responder told.
+    assert list(
+        ConcernEvent.objects.filter(concern=concern).order_by("id").values_list("kind", flat=True)
+    ) == [ConcernEventKind.SUBMITTED, ConcernEventKind.ROUTED]
+    assert Assignment.objects.filter(concern=concern).count() == 2
+    told = set(Notification.objects.filter(concern=concern).values_list("recipient_user_id", flat=True))
+    assert len(told) == 7
+
+
+def test_the_form_path_through_rules_is_pinned_and_constant_in_rules(
+    client_for, reporter, make_member, icb, trust, valid_submission
+):
+    make_member(Role.RESPONDER, trust)
+    client = client_for(reporter)
+    _submit_form(client, valid_submission, 0)
+    routing_rule_create(
+        icb=icb,
+        actor=None,
+        about_organisation=trust,
+        recipient_organisation=trust,
+        recipient_role="responder",
+    )
+    one_rule = _submit_form(client, valid_submission, 1)
+    standard = Standard.objects.get(code="S02")
+    lead = Contact.objects.create(
+        organisation=trust, role=ContactRole.SERVICE_LEAD, name="Dr A Lead", email="lead@example.nhs.net"
+    )
+    routing_rule_create(
+        icb=icb, actor=None, about_organisation=trust, standard=standard, recipient_contact=lead
+    )
+    routing_rule_create(
+        icb=icb,
+        actor=None,
+        about_organisation=trust,
+        standard=standard,
+        recipient_organisation=trust,
+        recipient_role="interface_lead",
+    )
+    for _ in range(5):
+        routing_rule_create(
+            icb=icb, actor=None, recipient_organisation=TrustFactory(icb=icb), recipient_role="responder"
+        )
+    many_rules = _submit_form(client, valid_submission, 2)
+    assert one_rule <= FORM_QUERIES_BY_RULE
+    # Seven rules, two winning: one named contact more to read (with its organisation and user), and
+    # its address to look up among the users; not a query per rule.
+    assert many_rules <= one_rule + 2
+    concern = Concern.objects.order_by("-pk").first()
+    decision = concern.routing_decisions.get()
+    assert decision.rules.count() == 2 and "Dr A Lead" in decision.explanation
+
+
+def test_the_api_path_query_count_is_pinned(reporter, make_member, trust, valid_submission):
+    for _ in range(3):
+        make_member(Role.RESPONDER, trust)
+    client = api_client(reporter)
+    body = body_of(valid_submission)
+    client.post("/api/v1/concerns", json.dumps(body), content_type="application/json")
+    body["impact"] = "Another report."
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            "/api/v1/concerns",
+            json.dumps(body),
+            content_type="application/json",
+            headers={"Idempotency-Key": "pinned-1"},
+        )
+    assert response.status_code == 201, response.content[:300]
+    assert len(captured.captured_queries) <= API_QUERIES
