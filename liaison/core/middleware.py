@@ -11,6 +11,7 @@ character or a lone surrogate (valid JSON, but PostgreSQL rejects both), with a 
 """
 
 import json
+import re
 from http import HTTPStatus
 
 from django.http import JsonResponse
@@ -117,3 +118,36 @@ class ApiErrorFormatMiddleware:
             if response.has_header(header):
                 replacement[header] = response[header]
         return replacement
+
+
+# C0 control characters and DEL, except tab, line feed and carriage return.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class FormControlCharacterMiddleware:
+    """Form posts lose their control characters (NUL, escape, bell …) before any view reads them.
+
+    No one types them; pasted from elsewhere they are invisible, and PostgreSQL cannot store NUL at
+    all. Every form in Liaison gets the value without them, so what is shown again on a form that
+    fails validation, and what is stored, is the text the person sees. Tab and line breaks stay.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method == "POST" and request.content_type in _FORM_TYPES:
+            try:
+                data = request.POST
+            except Exception:  # too large or malformed: the view answers that in its own words
+                data = None
+            if data is not None and any(
+                _CONTROL_CHARACTERS.search(value) for _, values in data.lists() for value in values
+            ):
+                clean = data.copy()
+                for name, values in data.lists():
+                    clean.setlist(name, [_CONTROL_CHARACTERS.sub("", value) for value in values])
+                clean._mutable = False
+                request._post = clean
+        return self.get_response(request)
