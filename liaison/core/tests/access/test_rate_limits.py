@@ -189,3 +189,20 @@ def test_111_intake_over_its_limit_answers_429_operation_outcome_per_sender(
     assert issue["details"]["coding"][0]["code"] == "REC_TOO_MANY_REQUESTS"
     assert "Nothing was stored: send this message again after" in issue["diagnostics"]
     assert ReceivedMessage.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_production_counts_in_the_database_cache_table_that_migrate_makes(settings, limits):
+    """Production's shared cache is the liaison_cache table (made by a migration, no extra step)."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "liaison_cache"}
+    }
+    limits("nhs111_intake", 2, 60)
+    from django.db import connection
+
+    assert "liaison_cache" in connection.introspection.table_names()
+    results = [ratelimit.hit("nhs111_intake", "RX7", now=1_000_040.0) for _ in range(3)]
+    assert results[:2] == [None, None] and results[2] is not None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM liaison_cache")
+        assert cursor.fetchone()[0] == 1
