@@ -455,6 +455,7 @@ def theme_merge(*, membership, target, sources, request=None):
         )
         _audit(actor=membership.user, theme=target, changes={"merged_from": ids}, request=request)
         target.save(update_fields=["updated_at"])
+        _refresh_phrases([target])
     return target
 
 
@@ -506,10 +507,13 @@ def theme_move_concern(*, membership, concern, target, request=None):
     _require_curator(membership, target)
     if target.status != ThemeStatus.ACTIVE:
         raise ThemeInvalid({"target": "Choose an active theme"})
+    if (concern.about_icb_id or concern.reporter_icb_id) != target.icb_id:
+        raise ThemeInvalid({"target": "Choose a theme of the ICB the concern belongs to"})
     now = timezone.now()
     with transaction.atomic():
         existing = ThemeMembership.objects.select_for_update().filter(concern=concern).first()
         before = existing.theme_id if existing else None
+        old_theme = existing.theme if existing else None
         if existing is None:
             ThemeMembership.objects.create(theme=target, concern=concern, source=MembershipSource.ANALYST)
         else:
@@ -525,6 +529,7 @@ def theme_move_concern(*, membership, concern, target, request=None):
             changes={"concern_moved": [before, target.pk], "concern": concern.pk},
             request=request,
         )
+        _refresh_phrases([theme for theme in (old_theme, target) if theme is not None])
     return target
 
 
@@ -785,7 +790,8 @@ def themes_rebuild(*, icb, build=None, today: date | None = None) -> RebuildRepo
                 to_update.append(current)
         ThemeMembership.objects.filter(pk__in=to_delete).delete()
         ThemeMembership.objects.bulk_update(to_update, ["theme", "score", "updated_at"], batch_size=500)
-        ThemeMembership.objects.bulk_create(to_create, batch_size=500)
+        # A concern the task worker placed while this ran keeps that place.
+        ThemeMembership.objects.bulk_create(to_create, batch_size=500, ignore_conflicts=True)
         report.memberships_changed = len(to_create) + len(to_update) + len(to_delete)
 
         _progress(build, "Labelling themes", 4, steps)

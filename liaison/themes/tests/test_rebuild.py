@@ -136,7 +136,7 @@ def test_a_new_concern_joins_the_nearest_theme_or_waits(request, model, icb, cor
 
 
 def test_only_the_icb_team_curates_and_text_is_pid_guarded(
-    static_model, icb, icb_analyst, responder, corpus_concerns
+    static_model, icb, icb_analyst, responder, corpus_concerns, make_concern, other_icb_trust
 ):
     services.themes_rebuild(icb=icb, today=TODAY)
     theme = Theme.objects.filter(icb=icb, status=ThemeStatus.ACTIVE).first()
@@ -148,3 +148,7 @@ def test_only_the_icb_team_curates_and_text_is_pid_guarded(
     with pytest.raises(services.ThemeInvalid) as error:
         services.theme_action_add(membership=icb_analyst, theme=theme, action="  ")
     assert error.value.problems == {"action": "Enter the action agreed"}
+    elsewhere = make_concern(about=other_icb_trust)
+    with pytest.raises(services.ThemeInvalid) as error:
+        services.theme_move_concern(membership=icb_analyst, concern=elsewhere, target=theme)
+    assert error.value.problems == {"target": "Choose a theme of the ICB the concern belongs to"}
