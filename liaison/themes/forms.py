@@ -100,3 +100,23 @@ class ActionUpdateForm(forms.Form):
         widget=forms.Textarea,
         error_messages={"max_length": "The progress note must be 1000 characters or fewer"},
     )
+
+
+class MoveForm(forms.Form):
+    concerns = _messages(
+        forms.TypedMultipleChoiceField(coerce=int),
+        "Select the concerns to move",
+        invalid_choice="Select concerns from the list",
+    )
+    target = _messages(
+        forms.TypedChoiceField(coerce=int),
+        "Select the theme to move them to",
+        invalid_choice="Select a theme from the list",
+    )
+
+    def __init__(self, *args, concerns=(), themes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["concerns"].choices = [(concern.pk, concern.reference) for concern in concerns]
+        self.fields["target"].choices = [("", "Choose a theme")] + [
+            (theme.pk, theme.label) for theme in themes
+        ]

@@ -533,6 +533,16 @@ def theme_move_concern(*, membership, concern, target, request=None):
     return target
 
 
+def theme_move_concerns(*, membership, concerns, target, request=None):
+    """``theme_move_concern`` for several concerns at once: all move, or none."""
+    if not concerns:
+        raise ThemeInvalid({"concerns": "Select the concerns to move"})
+    with transaction.atomic():
+        for concern in concerns:
+            theme_move_concern(membership=membership, concern=concern, target=target, request=request)
+    return target
+
+
 def _action_owner(theme, owner_organisation_id):
     from liaison.directory.models import Organisation
 

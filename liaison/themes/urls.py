@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:theme_id>/owner/", views.owner, name="owner"),
     path("<int:theme_id>/merge/", views.merge, name="merge"),
     path("<int:theme_id>/split/", views.split, name="split"),
+    path("<int:theme_id>/move/", views.move, name="move"),
     path("<int:theme_id>/actions/add/", views.action_add, name="action_add"),
     path("<int:theme_id>/actions/<int:action_id>/", views.action_update, name="action_update"),
     path("suggest/", views.suggest, name="suggest"),

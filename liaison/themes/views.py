@@ -342,3 +342,33 @@ def action_update(request, theme_id: int, action_id: int):
             messages.info(request, "Action updated.")
             return redirect("themes:detail", theme.pk)
     return _form_page(request, "themes/action_update.jinja", theme, form, "Update an action", action=action)
+
+
+@require_http_methods(["GET", "POST"])
+def move(request, theme_id: int):
+    theme = _curate(request, theme_id)
+    concerns = selectors.theme_members_for_split(request.membership, theme)
+    others = list(selectors.themes_to_merge_with(request.membership, theme))
+    form = forms.MoveForm(_data(request), concerns=concerns, themes=others)
+    if request.method == "POST" and form.is_valid():
+        target = next(other for other in others if other.pk == form.cleaned_data["target"])
+        chosen = [concern for concern in concerns if concern.pk in set(form.cleaned_data["concerns"])]
+        try:
+            services.theme_move_concerns(
+                membership=request.membership, concerns=chosen, target=target, request=request
+            )
+        except services.ThemeInvalid as error:
+            _invalid(form, error)
+        else:
+            count = len(chosen)
+            messages.info(request, f"Moved {count} concern{'s' if count != 1 else ''} to {target.label}.")
+            return redirect("themes:detail", theme.pk)
+    return _form_page(
+        request,
+        "themes/move.jinja",
+        theme,
+        form,
+        "Move concerns to another theme",
+        concerns=concerns,
+        others=others,
+    )

@@ -103,6 +103,13 @@ def test_merge_split_pin_owner_and_actions_through_the_forms(client_for, icb_ana
     assert response.status_code == 302 and response["Location"] == f"/themes/{new.pk}/"
     assert set(new.memberships.values_list("concern_id", flat=True)) == set(moving)
 
+    back = [moving[0]]
+    response = client.post(f"/themes/{new.pk}/move/", {"concerns": back})
+    assert response.status_code == 400 and "Select the theme to move them to" in _page(response)
+    assert client.post(f"/themes/{new.pk}/move/", {"concerns": back, "target": letters.pk}).status_code == 302
+    moved_back = ThemeMembership.objects.get(concern_id=moving[0])
+    assert moved_back.theme == letters and moved_back.source == "analyst"
+
     assert client.post(f"/themes/{letters.pk}/pin/", {"pinned": "on"}).status_code == 302
     assert client.post(f"/themes/{letters.pk}/owner/", {"owner": icb_analyst.user_id}).status_code == 302
     letters.refresh_from_db()
