@@ -132,6 +132,12 @@ class Concern(models.Model):
             models.Index(fields=["about_organisation", "status"]),
             models.Index(fields=["reporter_organisation", "status"]),
             models.Index(fields=["about_icb", "submitted_at"]),
+            # The dashboard and monthly report count an ICB's Part B concerns from the index alone.
+            models.Index(
+                fields=["about_icb", "part"],
+                include=["id", "about_organisation", "outcome"],
+                name="concern_icb_part_counts",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -186,6 +192,8 @@ class Occurrence(models.Model):
                 fields=["concern", "reported_by", "event_date"], name="one_occurrence_per_person_per_day"
             )
         ]
+        # Breach counts by month of the event (liaison.reports) read occurrences in a date range.
+        indexes = [models.Index(fields=["event_date"], include=["concern"], name="occurrence_event_date")]
 
     def __str__(self) -> str:
         return f"{self.concern.reference} at {self.organisation.ods_code} on {self.event_date}"

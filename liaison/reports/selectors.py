@@ -194,7 +194,7 @@ def breach_events(
     *, scope: Scope, start: date, end: date, standard: Standard | None = None
 ) -> QuerySet[Occurrence]:
     """One row per occurrence × standard that counts as a breach event between ``start`` and ``end``
-    (see the module docstring). Group it with ``.values(…).annotate(Count("id"))``; the standard is
+    (see the module docstring). Group it with ``.values(…).annotate(Count("*"))``; the standard is
     ``concern__standards_breached__standard_id`` (the join is shared by the in-force condition, so
     a condition on the standard must go through ``standard`` here, never a second ``filter``)."""
     windows = in_force_windows(icb=scope.icb, start=start, end=end)
@@ -225,7 +225,7 @@ def breach_counts_by_provider_standard_month(*, scope: Scope, start: date, end: 
     return list(
         breach_events(scope=scope, start=start, end=end)
         .values(provider=PROVIDER, standard=STANDARD, month=TruncMonth("event_date"))
-        .annotate(count=Count("id"))
+        .annotate(count=Count("*"))
         .order_by()
     )
 
@@ -496,7 +496,7 @@ def drilldown(
         events = breach_events(scope=scope, start=start, end=end, standard=standard)
         if provider is not None:
             events = events.filter(PROVIDER_FILTER(provider))
-        counted = dict(events.values_list("concern_id").annotate(count=Count("id")).order_by())
+        counted = dict(events.values_list("concern_id").annotate(count=Count("*")).order_by())
         unit = "breach events"
     elif measure in CLOCK_DRILL_MEASURES:
         clocks = _clock_rows_query(scope, start, end)

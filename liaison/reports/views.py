@@ -37,6 +37,8 @@ def _period(request) -> tuple[date, date]:
     start_month = selectors.parse_month(request.GET.get("from")) or selectors.add_months(end_month, -11)
     if start_month > end_month:
         start_month = end_month
+    # Ten years at most: the trend has a row per month.
+    start_month = max(start_month, selectors.add_months(end_month, -119))
     return start_month, selectors.month_end(end_month)
 
 
