@@ -1005,7 +1005,9 @@ class RisingTest:
 
     @property
     def rate_ratio(self) -> float | None:
-        return round(self.recent_per_week / self.previous_per_week, 2) if self.previous else None
+        if not self.previous:
+            return None
+        return round((self.recent / RECENT_WEEKS) / (self.previous / PREVIOUS_WEEKS), 2)
 
     def as_dict(self) -> dict:
         return {

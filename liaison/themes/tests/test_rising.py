@@ -34,6 +34,7 @@ def test_the_rising_test_on_seeded_counts(recent, previous, verdict):
     result = services.rising_test(recent, previous)
     assert result.verdict == verdict
     assert result.recent_per_week == round(recent / 4, 2)
+    assert result.rate_ratio == (round((recent / 4) / (previous / 12), 2) if previous else None)
 
 
 def _seed(theme, make_concern, *, recent: int, previous: int, about=None):
