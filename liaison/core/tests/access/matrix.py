@@ -349,6 +349,9 @@ URLS: dict[str, Entry] = {
     "themes:split": Entry(
         "GET", "/themes/{theme}/split/", rule(403, (ICB_ANALYSTS, 404), (THEME_CURATORS, 200))
     ),
+    "themes:move": Entry(
+        "GET", "/themes/{theme}/move/", rule(403, (ICB_ANALYSTS, 404), (THEME_CURATORS, 200))
+    ),
     "themes:action_add": Entry(
         "GET", "/themes/{theme}/actions/add/", rule(403, (ICB_ANALYSTS, 404), (THEME_CURATORS, 200))
     ),
