@@ -20,7 +20,7 @@ the dashboard links to exactly the concerns it counted (``drilldown``).
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
@@ -313,6 +313,12 @@ def _providers(ids) -> dict[int, Organisation]:
     return Organisation.objects.in_bulk(list(ids))
 
 
+def _day_start(day: date):
+    """Midnight at the start of ``day`` in Liaison's time zone: a bound the submitted-at index can use
+    (``submitted_at__date`` would convert every row first)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def _clock_conditions(today: date) -> dict[str, Q]:
     return {
         "ack_on_time": Q(acknowledged_at__isnull=False, acknowledged_at__date__lte=F("acknowledge_due")),
@@ -327,7 +333,10 @@ def _clock_conditions(today: date) -> dict[str, Q]:
 def _clock_rows_query(scope: Scope, start: date, end: date):
     return (
         ConcernClock.objects.filter(scope.condition())
-        .filter(concern__submitted_at__date__gte=start, concern__submitted_at__date__lte=end)
+        .filter(
+            concern__submitted_at__gte=_day_start(start),
+            concern__submitted_at__lt=_day_start(end + timedelta(days=1)),
+        )
         .exclude(concern__outcome=ConcernOutcome.DUPLICATE)
     )
 
@@ -385,7 +394,7 @@ def dashboard_for(
     column_totals = [sum(row.cells[index].count for row in heat_rows) for index in range(len(standards))]
     submitted = (
         Concern.objects.filter(scope.condition(prefix=""))
-        .filter(submitted_at__date__gte=start, submitted_at__date__lte=end)
+        .filter(submitted_at__gte=_day_start(start), submitted_at__lt=_day_start(end + timedelta(days=1)))
         .exclude(outcome=ConcernOutcome.DUPLICATE)
         .annotate(month=TruncMonth("submitted_at"))
         .values("month")
