@@ -8,9 +8,8 @@ real sign-in form with its own session and CSRF token, post real Part A and Part
 Cheshire and Merseyside trusts to ``/concerns/report/new/`` (PID scan, checks, store, events,
 routing, clocks, notification outbox) for BENCH_SECONDS, then post to the floor for as long.
 The ICB has routing rules for the trusts with responders on Liaison (and by standard and aspect of
-care); reports about the other trusts go to their defaults. The server runs with the production
-cache (a database table) so the per-user submission rate limit is counted as in production, with
-its limit raised above what the clients send.
+care); reports about the other trusts go to their defaults. The per-user submission rate limit is
+counted as in production (one upsert in PostgreSQL), with its limit raised above what the clients send.
 Each run does both; the figures are medians of BENCH_RUNS runs. Afterwards the database is checked:
 every answered submission stored exactly once, every floor post one audit row.
 
@@ -18,7 +17,7 @@ Target (../shared/docs/quality.md): throughput ≥ 0.5 × floor and p95 ≤ 50 m
 line last; exits 1 when a target is missed or any request failed or was lost.
 Environment: BENCH_SECONDS (per phase and run, default 30), BENCH_RUNS (default 3), BENCH_CLIENTS
 (default 16), BENCH_WORKERS (gunicorn workers, default 2 × CPUs + 1), BENCH_CACHE (the server's
-cache, default ``database`` as in production; ``memory`` shows what the rate limit's count costs),
+cache, default ``database`` as in production, or ``memory``),
 BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/bench_submit; the database is dropped and created afresh).
 """
@@ -253,9 +252,9 @@ class SubmitServer(Server):
             DJANGO_SETTINGS_MODULE="bench.submit_site.settings",
             LIAISON_DEMO_DATA="1",
             PYTHONPATH=str(ROOT),
-            # The shared cache production uses (a database table), so the per-user rate limit on
-            # submission is counted as in production; its limit is raised above what 16 clients
-            # can send, so the check runs on every submission but never refuses one.
+            # The cache production uses (a database table). The per-user rate limit on submission
+            # is counted as in production; its limit is raised above what 16 clients can send, so
+            # the count runs on every submission but never refuses one.
             LIAISON_CACHE_URL=os.environ.get("BENCH_CACHE", "database"),
             LIAISON_RATE_LIMIT_CONCERNS="1000000/60",
         )

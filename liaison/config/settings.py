@@ -209,7 +209,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Cache: shared by every web process (rate-limit counts). The database cache table (made by a
+# Cache: shared by every web process. The database cache table (made by a
 # migration) in production; Redis when LIAISON_CACHE_URL is a redis:// URL (needs the redis package);
 # this process's memory in development.
 CACHE_URL = env("LIAISON_CACHE_URL", "database" if PRODUCTION else "memory")

@@ -1,8 +1,8 @@
 """Rate limits on the endpoints that store things sent from outside: concern submission (web form and
 API) and NHS 111 intake.
 
-A fixed window counted in the shared Django cache (``LIAISON_RATE_LIMIT_CACHE``, the ``default``
-cache: the database cache in production, so every web process and machine counts together). Each
+A fixed window counted in the database (``RateLimitCounter``), in one upsert statement per request, so
+every web process and machine counts together at the cost of one round trip. Each
 limit is per identity (a user, or a 111 sending organisation), so one busy person never slows
 another. Limits come from settings (``LIAISON_RATE_LIMITS``: scope → (requests, seconds)), set from
 the environment; a scope with no limit, or a limit of 0, is not limited.
@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import caches
+from django.db import DatabaseError, connection
 
 logger = logging.getLogger(__name__)
 
@@ -69,22 +69,31 @@ def hit(scope: str, identity: str | int, *, now: float | None = None) -> Limited
     limit, window = rule
     now = time.time() if now is None else now
     window_start = int(now // window) * window
-    key = f"liaison:ratelimit:{scope}:{identity}:{window_start}"
-    cache = caches[getattr(settings, "LIAISON_RATE_LIMIT_CACHE", "default")]
     try:
-        if cache.add(key, 1, timeout=window + 5):
-            count = 1
-        else:
-            try:
-                count = cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=window + 5)
-                count = 1
-    except Exception:  # a cache outage must not stop people reporting: fail open, loudly
-        logger.exception("Rate limit cache unavailable; %s not limited", scope)
+        count = _count(f"{scope}:{identity}", window_start)
+    except DatabaseError:  # counting must not stop people reporting: fail open, loudly
+        logger.exception("Rate limit counter unavailable; %s not limited", scope)
         return None
     if count <= limit:
         return None
     retry_after = max(1, math.ceil(window_start + window - now))
     logger.warning("Rate limit reached: %s by %s (%d per %d s)", scope, identity, limit, window)
     return Limited(scope=scope, limit=limit, window_seconds=window, retry_after=retry_after)
+
+
+# One statement: a new row, a new window (count back to 1) or one more in the same window. PostgreSQL
+# and SQLite (3.35 and later) both support ON CONFLICT … DO UPDATE … RETURNING.
+_UPSERT = (
+    "INSERT INTO liaison_ratelimit (key, window_start, count) VALUES (%s, %s, 1) "
+    "ON CONFLICT (key) DO UPDATE SET "
+    "count = CASE WHEN liaison_ratelimit.window_start = excluded.window_start "
+    "THEN liaison_ratelimit.count + 1 ELSE 1 END, "
+    "window_start = excluded.window_start "
+    "RETURNING count"
+)
+
+
+def _count(key: str, window_start: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT, [key, window_start])
+        return cursor.fetchone()[0]

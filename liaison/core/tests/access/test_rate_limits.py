@@ -8,7 +8,6 @@ import sys
 import uuid
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from liaison.accounts.services import api_token_create
@@ -23,13 +22,6 @@ from liaison.nhs111.tests.conftest import credential, provider_111  # noqa: F401
 from liaison.standards.tests.conftest import baseline, published_code  # noqa: F401 (fixtures)
 
 
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def limits(settings):
     def set_limit(scope: str, requests: int, seconds: int = 60):
@@ -41,6 +33,7 @@ def limits(settings):
 # --- The counter ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.django_db
 def test_a_limit_counts_each_identity_in_its_own_window(limits):
     limits("concern_submit", 2, 60)
     now = 1_000_040.0  # 20 s into a 60 s window (1,000,020 is a multiple of 60)
@@ -192,17 +185,20 @@ def test_111_intake_over_its_limit_answers_429_operation_outcome_per_sender(
 
 
 @pytest.mark.django_db
-def test_production_counts_in_the_database_cache_table_that_migrate_makes(settings, limits):
-    """Production's shared cache is the liaison_cache table (made by a migration, no extra step)."""
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "liaison_cache"}
-    }
-    limits("nhs111_intake", 2, 60)
+def test_every_process_counts_in_one_table_with_one_statement_per_request(limits):
+    """The count lives in the database (shared by every web process and machine) and costs one upsert."""
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
 
-    assert "liaison_cache" in connection.introspection.table_names()
-    results = [ratelimit.hit("nhs111_intake", "RX7", now=1_000_040.0) for _ in range(3)]
+    from liaison.core.models import RateLimitCounter
+
+    limits("nhs111_intake", 2, 60)
+    with CaptureQueriesContext(connection) as queries:
+        results = [ratelimit.hit("nhs111_intake", "RX7", now=1_000_040.0) for _ in range(3)]
     assert results[:2] == [None, None] and results[2] is not None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM liaison_cache")
-        assert cursor.fetchone()[0] == 1
+    assert len(queries.captured_queries) == 3
+    counter = RateLimitCounter.objects.get()
+    assert (counter.key, counter.window_start, counter.count) == ("nhs111_intake:RX7", 1_000_020, 3)
+    # A new window starts again from one, in the same row: one row per sender, never one per window.
+    assert ratelimit.hit("nhs111_intake", "RX7", now=1_000_090.0) is None
+    assert RateLimitCounter.objects.get().count == 1
