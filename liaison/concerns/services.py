@@ -445,7 +445,7 @@ def submit_concern(
                 standard_ids=[item.standard.pk for item in checked.standards],
                 events_before=[submitted],
             )
-            transaction.on_commit(lambda: _enqueue_theme_assignment(concern.pk), robust=True)
+            _enqueue_theme_assignment(concern.pk)
     except IntegrityError:
         if not idempotency_key:
             raise
@@ -530,10 +530,12 @@ def _store(
 
 
 def _enqueue_theme_assignment(concern_id: int) -> None:
-    """After commit: ask the task worker to place the new concern in the nearest theme."""
+    """Ask the task worker to place the new concern in the nearest theme: written in the submission's
+    transaction when the queue is in this database (no commit of its own), else after it commits."""
+    from liaison.core.tasking import enqueue_with_change
     from liaison.themes.tasks import assign_concern_to_theme
 
-    assign_concern_to_theme.enqueue(concern_id)
+    enqueue_with_change(assign_concern_to_theme, concern_id)
 
 
 def route_new_concern_integration(

@@ -68,7 +68,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.core.validators import validate_email
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, router, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -295,22 +295,12 @@ def notify(
 
 
 def _queue_in_this_database() -> bool:
-    """Is the task queue a table in Liaison's own database (the database backend)?
-
-    Then the delivery task is written in the caller's transaction, with the rows it delivers: it
-    commits with them or not at all, and costs no commit of its own. A queue elsewhere (a broker,
-    or a backend that runs tasks at once) is asked only after the commit, so a rolled-back change
-    never reaches it.
-    """
-    from django_tasks_db import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
+    """Is the delivery queue a table in Liaison's own database? Then the delivery task is written in
+    the caller's transaction (``liaison.core.tasking``)."""
+    from liaison.core.tasking import queue_in_this_database
     from liaison.notifications.tasks import deliver_notifications
 
-    return (
-        isinstance(deliver_notifications.get_backend(), DatabaseBackend)
-        and router.db_for_write(DBTaskResult) == connection.alias
-    )
+    return queue_in_this_database(deliver_notifications)
 
 
 # --- Delivery -------------------------------------------------------------------------------------

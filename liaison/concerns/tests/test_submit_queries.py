@@ -26,13 +26,14 @@ pytestmark = pytest.mark.django_db
 # its ICB; the Code of Conduct in force (three queries); in one transaction the concern, its
 # standard, occurrence and audit event, then routing: the rules that can match, the responders
 # with their notification preferences, the decision, the assignments, the SUBMITTED and ROUTED
-# events, the audit event, the outbox rows, their delivery task, the clock policy and the clock;
-# then the session save. Savepoints are counted too (the test runs inside a transaction).
-FORM_QUERIES = 27
+# events, the audit event, the outbox rows, their delivery task, the clock policy and the clock, and
+# the theme-placement task; then the session save. Before the transaction, the rate-limit count (one
+# upsert). Savepoints are counted too (the test runs inside a transaction).
+FORM_QUERIES = 29
 # Through a rule: one more row, the decision's rule.
 FORM_QUERIES_BY_RULE = FORM_QUERIES + 1
 # The API: a token instead of a session, the idempotency key's look-up and record.
-API_QUERIES = 29
+API_QUERIES = 31
 
 
 def _submit_form(client, valid_submission, n: int):
