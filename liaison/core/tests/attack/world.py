@@ -51,6 +51,8 @@ class World:
     concern: object
     redirected: object
     pages: list = field(default_factory=list)  # (membership, path)
+    theme: object = None
+    month: str = ""
 
 
 def build(icb, practice, trust, published_code) -> World:
@@ -118,6 +120,8 @@ def build(icb, practice, trust, published_code) -> World:
         correlation_id=str(uuid.uuid4()),
     )
     world = World(reporter, responder, other_reporter, icb_analyst, concern, redirected)
+    world.theme = _hostile_themes(icb, concern, icb_analyst)
+    world.month = f"{day:%Y-%m}"
     ref, moved = concern.reference, redirected.reference
     world.pages = [
         (reporter, f"/concerns/{ref}/"),
@@ -137,11 +141,37 @@ def build(icb, practice, trust, published_code) -> World:
         (reporter, "/directory/whos-who/"),
         (reporter, "/notifications/"),
         (responder, "/notifications/"),
+        (icb_analyst, "/themes/"),
+        (icb_analyst, f"/themes/{world.theme.pk}/"),
+        (lead, "/themes/"),
+        (icb_analyst, "/reports/"),
+        (icb_analyst, f"/reports/monthly/?month={world.month}"),
+        (icb_analyst, f"/reports/monthly/?month={world.month}&version=newsletter"),
     ]
     message_id = getattr(receipt, "message_id", None) or _latest_message_id()
     if message_id:
         world.pages += [(reporter, "/111/"), (reporter, f"/111/messages/{message_id}/")]
     return world
+
+
+def _hostile_themes(icb, concern, analyst):
+    """Themes named by an analyst with the payloads, holding the concern, with hostile actions and
+    progress notes: the themes pages, the dashboard and the monthly report (page, CSV, PDF) show them."""
+    from liaison.themes import services as theme_services
+    from liaison.themes.models import ActionStatus, Theme, ThemeMembership
+
+    themes = []
+    for text in packed(120):
+        theme = Theme.objects.create(icb=icb, label="Hostile test theme")
+        themes.append(theme_services.theme_rename(membership=analyst, theme=theme, label=text[:120]))
+    first = themes[0]
+    ThemeMembership.objects.create(theme=first, concern=concern)
+    for text in packed(480):
+        action = theme_services.theme_action_add(membership=analyst, theme=first, action=text)
+        theme_services.theme_action_update(
+            membership=analyst, action=action, status=ActionStatus.IN_PROGRESS, note=text
+        )
+    return first
 
 
 def _latest_message_id():
