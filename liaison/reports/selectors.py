@@ -675,7 +675,10 @@ def _rates(*, icb, month, providers, month_table: Table, provider) -> list[RateR
         if total is None:
             total = Table.cell_for(0)
         if total.hidden or not figure.count:
-            rate = "<5 breaches" if total.hidden else "–"
+            if total.hidden:
+                rate = "<5 breaches" if total.value < 5 else "hidden (it would reveal a small number)"
+            else:
+                rate = "–"
         else:
             rate = f"{1000 * total.value / figure.count:.2f}"
         rows.append(

@@ -3,14 +3,14 @@
 Primary suppression: a count from 1 to 4 is shown as "<5" (a total too). Zero is shown: it says no
 breach was reported, which identifies no one.
 
-Secondary suppression, so that a hidden number cannot be worked out from the others: every line
-(each provider's row with its total, each standard's column with its total, and the totals row and
-column with the grand total) that has a hidden cell and a shown total must hide at least two cells
-whose counts add up to at least 4 more than their number (each hidden count is at least 1, so this
-leaves every one of them several possible values; the grand total is checked over every cell the
-same way). Where that is not yet so, the smallest shown non-zero cell in the
-line is hidden too; where no cell is left to hide, the line's total is hidden. This repeats until
-every line holds, because hiding a cell for a row can break its column.
+Secondary suppression, so that a hidden number cannot be worked out from the others: every total
+over a hidden number is hidden too (a provider's total over its row, a standard's total over its
+column, and the grand total), repeated until no shown total covers a hidden number. Then no shown
+figure takes part in any sum with a hidden one, so no combination of shown rows, columns and totals
+can pin a hidden count down: each stays anywhere from 1 to 4 as far as a reader can tell. (Hiding
+extra cells instead, to keep totals shown, was tried and leaked: a column total and the grand total
+together gave back a hidden cell.) A total hidden for another reason (``forced``) whose line shows
+every count would be their sum, so the smallest non-zero count in that line is hidden with it.
 
 A caller can force cells hidden (``forced``): the year-to-date table hides every cell hidden in the
 month or the previous month, since the year to date less the months shown would give it back.
@@ -19,7 +19,8 @@ month or the previous month, since the year to date less the months shown would 
 from dataclasses import dataclass, field
 
 THRESHOLD = 5
-HIDDEN_TEXT = "<5"
+HIDDEN_TEXT = "<5"  # a count from 1 to 4
+WITHHELD_TEXT = "*"  # a count or total of 5 or more, hidden so that a small one cannot be worked out
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ class Cell:
 
     @property
     def shown(self) -> str:
-        return HIDDEN_TEXT if self.hidden else str(self.value)
+        if not self.hidden:
+            return str(self.value)
+        return HIDDEN_TEXT if self.value < THRESHOLD else WITHHELD_TEXT
 
 
 @dataclass
@@ -132,13 +135,6 @@ def _lines(table: Table) -> list[tuple[list[tuple[int, int]], tuple[int, int]]]:
     return lines
 
 
-def _protected(values: list[int]) -> bool:
-    """Hidden counts under a shown total are safe when there are at least two and they add up to at
-    least 4 more than their number: each is at least 1, so each could be one of several values, and
-    the line's hidden counts never total less than 5."""
-    return len(values) >= 2 and sum(values) >= max(THRESHOLD, len(values) + THRESHOLD - 1)
-
-
 def suppress_table(table: Table, *, forced: set[tuple[int, int]] = frozenset()) -> Table:
     """The table with primary and secondary suppression applied (see the module docstring)."""
     rows, columns = table.row_count, table.column_count
@@ -152,21 +148,14 @@ def suppress_table(table: Table, *, forced: set[tuple[int, int]] = frozenset()) 
     while changed:
         changed = False
         for cells, total in _lines(table):
-            if total in hidden:
-                continue
-            while True:
-                in_line = [position for position in cells if position in hidden]
-                if not in_line:
-                    break
-                if _protected([table.value_at(*p) for p in in_line]):
-                    break
-                candidates = [p for p in cells if p not in hidden and table.value_at(*p) > 0]
+            covers_hidden = any(position in hidden for position in cells)
+            if covers_hidden and total not in hidden:
+                hidden.add(total)
+                changed = True
+            elif total in hidden and not covers_hidden:
+                candidates = [p for p in cells if table.value_at(*p) > 0]
                 if candidates:
                     hidden.add(min(candidates, key=lambda p: (table.value_at(*p), p)))
-                else:
-                    hidden.add(total)
                     changed = True
-                    break
-                changed = True
     table.hidden = hidden
     return table

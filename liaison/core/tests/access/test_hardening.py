@@ -45,7 +45,10 @@ HARDENING = [
 
 
 def _production_env() -> dict:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "SECRET_KEY", "DEBUG"))}
+    # Not the test run's own settings, nor DJANGO_ALLOW_ASYNC_UNSAFE, which the browser tests set in
+    # this process and which no deployment has (check --deploy rightly refuses it).
+    drop = ("LIAISON_", "SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     return {**keep, **PRODUCTION, "DJANGO_SETTINGS_MODULE": "liaison.config.settings"}
 
 
