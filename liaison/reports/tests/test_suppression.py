@@ -22,17 +22,19 @@ def _table(values) -> Table:
     )
 
 
-def _derivable(table: Table, top: int = 12) -> set[tuple[int, int]]:
-    """Hidden cells whose value a reader could work out: every assignment of 1..top to the hidden cells
-    (a hidden cell is never 0) that agrees with every shown total is tried (with numpy, all at once);
-    a cell is derivable when all agreeing assignments give it the same value."""
+def _derivable(table: Table, top: int = 16) -> set[tuple[int, int]]:
+    """Hidden cells whose value a reader could work out: every assignment of values to the hidden cells
+    that agrees with every shown total is tried (with numpy, all at once) — 1 to 4 for a cell shown
+    as "<5", 5 to ``top`` for one withheld as "*", as a reader would; a cell is derivable when all
+    agreeing assignments give it the same value."""
     rows, columns = table.row_count, table.column_count
     hidden_cells = sorted(p for p in table.hidden if p[0] < rows and p[1] < columns)
     if not hidden_cells:
         return set()
-    guesses = np.stack(
-        np.meshgrid(*[np.arange(1, top + 1)] * len(hidden_cells), indexing="ij"), axis=-1
-    ).reshape(-1, len(hidden_cells))
+    ranges = [
+        np.arange(1, 5) if table.cell(*cell).shown == "<5" else np.arange(5, top + 1) for cell in hidden_cells
+    ]
+    guesses = np.stack(np.meshgrid(*ranges, indexing="ij"), axis=-1).reshape(-1, len(hidden_cells))
     agrees = np.ones(len(guesses), dtype=bool)
     for r in range(rows + 1):
         for c in range(columns + 1):
