@@ -67,7 +67,7 @@ def hit(scope: str, identity: str | int, *, now: float | None = None) -> Limited
     if not rule:
         return None
     limit, window = rule
-    now = time.time() if now is None else now
+    now = _now() if now is None else now
     window_start = int(now // window) * window
     try:
         count = _count(f"{scope}:{identity}", window_start)
@@ -79,6 +79,11 @@ def hit(scope: str, identity: str | int, *, now: float | None = None) -> Limited
     retry_after = max(1, math.ceil(window_start + window - now))
     logger.warning("Rate limit reached: %s by %s (%d per %d s)", scope, identity, limit, window)
     return Limited(scope=scope, limit=limit, window_seconds=window, retry_after=retry_after)
+
+
+def _now() -> float:
+    """The clock the windows are counted on (a function, so tests can hold it still)."""
+    return time.time()
 
 
 # One statement: a new row, a new window (count back to 1) or one more in the same window. PostgreSQL

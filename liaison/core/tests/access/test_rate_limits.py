@@ -23,7 +23,10 @@ from liaison.standards.tests.conftest import baseline, published_code  # noqa: F
 
 
 @pytest.fixture
-def limits(settings):
+def limits(settings, monkeypatch):
+    # Hold the clock 20 s into a 60 s window, so a test's requests never straddle two windows.
+    monkeypatch.setattr(ratelimit, "_now", lambda: 1_000_040.0)
+
     def set_limit(scope: str, requests: int, seconds: int = 60):
         settings.LIAISON_RATE_LIMITS = {**settings.LIAISON_RATE_LIMITS, scope: (requests, seconds)}
 
