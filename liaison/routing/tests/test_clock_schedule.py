@@ -39,6 +39,9 @@ def test_enqueue_queues_one_run_and_a_second_enqueue_adds_nothing():
     assert waiting.args_kwargs["kwargs"] == {"reschedule": True}
 
 
+# The worker closes its database connection between tasks, as in production: that needs a real
+# commit, not the test's wrapping transaction (PostgreSQL would answer "the connection is closed").
+@pytest.mark.django_db(transaction=True)
 def test_each_run_queues_the_next_an_hour_later_and_only_one(make_concern):
     concern = make_concern()
     ConcernClock.objects.create(
@@ -63,6 +66,7 @@ def test_each_run_queues_the_next_an_hour_later_and_only_one(make_concern):
     assert len(_waiting()) == 1
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_failed_run_still_queues_the_next(monkeypatch):
     def clocks_down(**kwargs):
         raise RuntimeError("database unavailable")
