@@ -188,9 +188,17 @@ def _data(request):
     return request.POST if request.method == "POST" else None
 
 
-def _invalid(form, error: services.ThemeInvalid) -> None:
-    for field, message in error.problems.items():
-        form.add_error(field if field in form.fields else None, message)
+def _saved(form, change, **values) -> tuple[bool, object]:
+    """Apply one curation change; when the service refuses it, put each problem on the form.
+
+    Returns whether the change was made and what the service returned, so each view only says what
+    happened and where to go next."""
+    try:
+        return True, change(**values)
+    except services.ThemeInvalid as error:
+        for field, message in error.problems.items():
+            form.add_error(field if field in form.fields else None, message)
+        return False, None
 
 
 def _form_page(request, template: str, theme, form, title: str, **extra):
@@ -214,13 +222,15 @@ def rename(request, theme_id: int):
     theme = _curate(request, theme_id)
     form = forms.RenameForm(_data(request), initial={"label": theme.label})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.theme_rename(
-                membership=request.membership, theme=theme, label=form.cleaned_data["label"], request=request
-            )
-        except services.ThemeInvalid as error:
-            _invalid(form, error)
-        else:
+        saved, _ = _saved(
+            form,
+            services.theme_rename,
+            membership=request.membership,
+            theme=theme,
+            label=form.cleaned_data["label"],
+            request=request,
+        )
+        if saved:
             messages.info(request, "Theme renamed. A rebuild keeps this name.")
             return redirect("themes:detail", theme.pk)
     return _form_page(request, "themes/rename.jinja", theme, form, "Rename this theme")
@@ -244,16 +254,15 @@ def owner(request, theme_id: int):
     candidates = selectors.theme_owner_candidates(icb=theme.icb)
     form = forms.OwnerForm(request.POST, candidates=candidates)
     if form.is_valid():
-        try:
-            services.theme_set_owner(
-                membership=request.membership,
-                theme=theme,
-                owner_id=form.cleaned_data["owner"],
-                request=request,
-            )
-        except services.ThemeInvalid as error:
-            _invalid(form, error)
-        else:
+        saved, _ = _saved(
+            form,
+            services.theme_set_owner,
+            membership=request.membership,
+            theme=theme,
+            owner_id=form.cleaned_data["owner"],
+            request=request,
+        )
+        if saved:
             messages.info(request, "Owner saved.")
             return redirect("themes:detail", theme.pk)
     return _form_page(request, "themes/owner.jinja", theme, form, "Choose the theme's owner")
@@ -266,11 +275,15 @@ def merge(request, theme_id: int):
     form = forms.MergeForm(_data(request), themes=others)
     if request.method == "POST" and form.is_valid():
         chosen = [other for other in others if other.pk in set(form.cleaned_data["sources"])]
-        try:
-            services.theme_merge(membership=request.membership, target=theme, sources=chosen, request=request)
-        except services.ThemeInvalid as error:
-            _invalid(form, error)
-        else:
+        saved, _ = _saved(
+            form,
+            services.theme_merge,
+            membership=request.membership,
+            target=theme,
+            sources=chosen,
+            request=request,
+        )
+        if saved:
             messages.info(
                 request, f"Merged {len(chosen)} theme{'s' if len(chosen) != 1 else ''} into this one."
             )
@@ -286,17 +299,16 @@ def split(request, theme_id: int):
     concerns = selectors.theme_members_for_split(request.membership, theme)
     form = forms.SplitForm(_data(request), concerns=concerns)
     if request.method == "POST" and form.is_valid():
-        try:
-            new = services.theme_split(
-                membership=request.membership,
-                theme=theme,
-                concern_ids=form.cleaned_data["concerns"],
-                label=form.cleaned_data["label"],
-                request=request,
-            )
-        except services.ThemeInvalid as error:
-            _invalid(form, error)
-        else:
+        saved, new = _saved(
+            form,
+            services.theme_split,
+            membership=request.membership,
+            theme=theme,
+            concern_ids=form.cleaned_data["concerns"],
+            label=form.cleaned_data["label"],
+            request=request,
+        )
+        if saved:
             messages.info(request, "New theme made from the concerns you chose. A rebuild keeps them there.")
             return redirect("themes:detail", new.pk)
     return _form_page(request, "themes/split.jinja", theme, form, "Split this theme", concerns=concerns)
@@ -308,19 +320,18 @@ def action_add(request, theme_id: int):
     organisations = selectors.organisations_for_actions(theme)
     form = forms.ActionForm(_data(request), organisations=organisations)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.theme_action_add(
-                membership=request.membership,
-                theme=theme,
-                action=form.cleaned_data["action"],
-                owner_organisation_id=form.cleaned_data["owner_organisation"],
-                owner_person=form.cleaned_data["owner_person"],
-                due_date=form.cleaned_data["due_date"],
-                request=request,
-            )
-        except services.ThemeInvalid as error:
-            _invalid(form, error)
-        else:
+        saved, _ = _saved(
+            form,
+            services.theme_action_add,
+            membership=request.membership,
+            theme=theme,
+            action=form.cleaned_data["action"],
+            owner_organisation_id=form.cleaned_data["owner_organisation"],
+            owner_person=form.cleaned_data["owner_person"],
+            due_date=form.cleaned_data["due_date"],
+            request=request,
+        )
+        if saved:
             messages.info(request, "Action added.")
             return redirect("themes:detail", theme.pk)
     return _form_page(request, "themes/action_form.jinja", theme, form, "Agree an action")
@@ -332,13 +343,15 @@ def action_update(request, theme_id: int, action_id: int):
     action = selectors.theme_action_for(request.membership, theme, action_id)
     form = forms.ActionUpdateForm(_data(request), initial={"status": action.status})
     if request.method == "POST" and form.is_valid():
-        try:
-            services.theme_action_update(
-                membership=request.membership, action=action, request=request, **form.cleaned_data
-            )
-        except services.ThemeInvalid as error:
-            _invalid(form, error)
-        else:
+        saved, _ = _saved(
+            form,
+            services.theme_action_update,
+            membership=request.membership,
+            action=action,
+            request=request,
+            **form.cleaned_data,
+        )
+        if saved:
             messages.info(request, "Action updated.")
             return redirect("themes:detail", theme.pk)
     return _form_page(request, "themes/action_update.jinja", theme, form, "Update an action", action=action)
@@ -353,13 +366,15 @@ def move(request, theme_id: int):
     if request.method == "POST" and form.is_valid():
         target = next(other for other in others if other.pk == form.cleaned_data["target"])
         chosen = [concern for concern in concerns if concern.pk in set(form.cleaned_data["concerns"])]
-        try:
-            services.theme_move_concerns(
-                membership=request.membership, concerns=chosen, target=target, request=request
-            )
-        except services.ThemeInvalid as error:
-            _invalid(form, error)
-        else:
+        saved, _ = _saved(
+            form,
+            services.theme_move_concerns,
+            membership=request.membership,
+            concerns=chosen,
+            target=target,
+            request=request,
+        )
+        if saved:
             count = len(chosen)
             messages.info(request, f"Moved {count} concern{'s' if count != 1 else ''} to {target.label}.")
             return redirect("themes:detail", theme.pk)
