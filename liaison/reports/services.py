@@ -23,6 +23,7 @@ from liaison.reports.models import (
     MonthlyReportRow,
     ReportVersion,
 )
+from liaison.reports.scorecard import monthly_report_with_scorecard, scorecard_summary
 from liaison.routing.exports import safe_cell
 
 # --- Activity figures ---------------------------------------------------------------------------------
@@ -186,7 +187,57 @@ def report_csv(data: selectors.MonthlyReportData) -> str:
                     )
                 ]
             )
+    scorecard = getattr(data, "nhs111", None)
+    if scorecard is not None:
+        _scorecard_csv(writer, data, scorecard)
     return out.getvalue()
+
+
+SCORECARD_CSV_HEADER = [
+    "ICB",
+    "Month",
+    "Version",
+    "NHS 111 scorecard",
+    "Sender",
+    "Sender ODS code",
+    "Measure",
+    "Value",
+]
+
+
+def _scorecard_csv(writer, data: selectors.MonthlyReportData, scorecard) -> None:
+    """The 111 scorecard after the breach lines: a blank line, its own header, then one line per
+    sender and measure, as the version shows them."""
+    writer.writerow([])
+    writer.writerow(SCORECARD_CSV_HEADER)
+    lines = [*scorecard.lines, *([scorecard.total] if scorecard.total else [])]
+    for line in lines:
+        measures = [
+            ("Received", line.received.shown),
+            ("Rejected", line.rejected.shown),
+            ("Accepted with Required sections missing", line.with_required_missing.shown),
+            *(
+                (f"Required section missing: {section}", cell.shown)
+                for section, cell in line.sections_missing
+            ),
+            ("Minutes from contact to receipt (median)", line.median_minutes),
+        ]
+        for measure, value in measures:
+            writer.writerow(
+                [
+                    safe_cell(v)
+                    for v in (
+                        data.icb.ods_code,
+                        f"{data.month:%Y-%m}",
+                        data.version,
+                        "month",
+                        line.name,
+                        line.ods_code,
+                        measure,
+                        value,
+                    )
+                ]
+            )
 
 
 def report_html(data: selectors.MonthlyReportData) -> str:
@@ -230,7 +281,7 @@ def monthly_report_issue(
     existing = _already_issued(icb=icb, month=month, version=version, provider=provider)
     if existing is not None:
         return existing, False
-    data = selectors.monthly_report(icb=icb, month=month, version=version, provider=provider)
+    data = monthly_report_with_scorecard(icb=icb, month=month, version=version, provider=provider)
     name = f"{icb.ods_code}/{month:%Y-%m}/{version}{'-' + provider.ods_code if provider else ''}"
     issued_at = timezone.now()
     stamp = issued_at.strftime("%Y%m%dT%H%M%S%f")
@@ -261,6 +312,7 @@ def monthly_report_issue(
                 }
                 for action in data.actions
             ],
+            "nhs111": scorecard_summary(data.nhs111),
         },
     )
     MonthlyReportRow.objects.bulk_create(

@@ -19,6 +19,7 @@ from liaison.directory.selectors import organisation_by_ods
 from liaison.reports import selectors, services
 from liaison.reports.forms import ActivityUploadForm
 from liaison.reports.models import ReportVersion
+from liaison.reports.scorecard import monthly_report_with_scorecard
 
 
 def _require(request, permission: str) -> None:
@@ -160,7 +161,7 @@ def _audit_report(request, what: str, icb, month, version, provider) -> None:
 
 def monthly(request):
     icb, month, version, provider = _report_request(request)
-    data = selectors.monthly_report(icb=icb, month=month, version=version, provider=provider)
+    data = monthly_report_with_scorecard(icb=icb, month=month, version=version, provider=provider)
     query = request.GET.copy()
     query["month"], query["version"] = f"{month:%Y-%m}", version
     return render(
@@ -188,7 +189,7 @@ def _filename(icb, month, version, provider, extension: str) -> str:
 
 def monthly_pdf(request):
     icb, month, version, provider = _report_request(request)
-    data = selectors.monthly_report(icb=icb, month=month, version=version, provider=provider)
+    data = monthly_report_with_scorecard(icb=icb, month=month, version=version, provider=provider)
     response = HttpResponse(services.report_pdf(data), content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{_filename(icb, month, version, provider, "pdf")}"'
@@ -199,7 +200,7 @@ def monthly_pdf(request):
 
 def monthly_csv(request):
     icb, month, version, provider = _report_request(request)
-    data = selectors.monthly_report(icb=icb, month=month, version=version, provider=provider)
+    data = monthly_report_with_scorecard(icb=icb, month=month, version=version, provider=provider)
     response = HttpResponse(services.report_csv(data), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="{_filename(icb, month, version, provider, "csv")}"'

@@ -1,0 +1,229 @@
+"""The NHS 111 conformance scorecard in the monthly report: per sending 111 / 999 provider, for the
+report's month and ICB, the messages received, rejected, accepted with PRSB Required sections missing
+(and which), and the time from the start of the 111 contact to receipt.
+
+The report is issued without a signed-in person (``liaison monthly_report``), so the counts come from
+the nhs111 tables directly rather than through ``liaison.nhs111.selectors.scorecard_for``, which reads
+for one membership; they count the same messages. Counts only: no patient details, no message text.
+
+Versions that leave the ICB apply the breach tables' suppression (``liaison.reports.suppression``) to
+every measure: each is a one-column table of senders with an "all senders" total, so a count from 1
+to 4 is shown as "<5" and the total over it is withheld. A provider version shows that provider's own
+line, hidden exactly as the newsletter hides it.
+"""
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.db.models import Count
+from django.utils import timezone
+
+from liaison.directory.models import Organisation
+from liaison.nhs111.models import IntakeRejection, ReceivedMessage
+from liaison.reports.models import ReportVersion
+from liaison.reports.suppression import Cell, Table, suppress_table
+
+ALL_SENDERS = "All senders"
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """Midnight at the start of the month and of the next, in Liaison's time zone."""
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return (
+        timezone.make_aware(datetime.combine(month, time.min)),
+        timezone.make_aware(datetime.combine(following, time.min)),
+    )
+
+
+@dataclass
+class SenderCounts:
+    """The exact numbers for one sender (or all senders) in the month."""
+
+    ods_code: str
+    name: str
+    received: int = 0
+    rejected: int = 0
+    with_required_missing: int = 0
+    sections_missing: Counter = field(default_factory=Counter)
+    minutes: list[float] = field(default_factory=list)
+
+
+@dataclass
+class ScorecardLine:
+    """One sender's line as a version shows it."""
+
+    name: str
+    ods_code: str
+    received: Cell
+    rejected: Cell
+    with_required_missing: Cell
+    sections_missing: list[tuple[str, Cell]]
+    median_minutes: str
+
+    @property
+    def rejected_percent(self) -> str:
+        """Rejected as a share of everything sent; withheld where either count is hidden, since the
+        share with one count shown would give the other back."""
+        if self.rejected.hidden or self.received.hidden:
+            return ""
+        sent = self.received.value + self.rejected.value
+        return f"{round(100 * self.rejected.value / sent)}%" if sent else ""
+
+
+@dataclass
+class ReportScorecard:
+    month: date
+    version: str
+    lines: list[ScorecardLine]
+    total: ScorecardLine | None
+
+    @property
+    def suppressed(self) -> bool:
+        return self.version != ReportVersion.ICB
+
+
+def sender_counts(*, icb: Organisation, month: date) -> list[SenderCounts]:
+    """Exact counts per sender for messages received for ``icb`` in ``month`` and messages rejected.
+
+    Received and missing sections come from one pass over the month's messages (their section lists
+    and times only); rejections from one GROUP BY."""
+    start, end = month_bounds(month)
+    by_sender: dict[int, SenderCounts] = {}
+    rows = (
+        ReceivedMessage.objects.filter(icb=icb, received_at__gte=start, received_at__lt=end)
+        .values_list("sender_id", "sections_missing", "contact_started_at", "received_at")
+        .order_by()
+    )
+    gathered: dict[int, list] = defaultdict(list)
+    for sender_id, missing, contact_started_at, received_at in rows.iterator():
+        gathered[sender_id].append((missing, contact_started_at, received_at))
+    rejected = dict(
+        IntakeRejection.objects.filter(icb=icb, rejected_at__gte=start, rejected_at__lt=end)
+        .values_list("sender_id")
+        .annotate(count=Count("*"))
+        .order_by()
+    )
+    organisations = Organisation.objects.in_bulk([pk for pk in set(gathered) | set(rejected) if pk])
+    for sender_id in set(gathered) | set(rejected):
+        organisation = organisations.get(sender_id)
+        counts = SenderCounts(
+            ods_code=organisation.ods_code if organisation else "",
+            name=organisation.display_name if organisation else "Unknown sender",
+            rejected=rejected.get(sender_id, 0),
+        )
+        for missing, contact_started_at, received_at in gathered.get(sender_id, []):
+            counts.received += 1
+            if missing:
+                counts.with_required_missing += 1
+                counts.sections_missing.update(missing)
+            if contact_started_at and received_at >= contact_started_at:
+                counts.minutes.append((received_at - contact_started_at).total_seconds() / 60)
+        by_sender[sender_id] = counts
+    return sorted(by_sender.values(), key=lambda counts: (counts.name, counts.ods_code))
+
+
+def _all_senders(senders: list[SenderCounts]) -> SenderCounts:
+    total = SenderCounts(ods_code="", name=ALL_SENDERS)
+    for counts in senders:
+        total.received += counts.received
+        total.rejected += counts.rejected
+        total.with_required_missing += counts.with_required_missing
+        total.sections_missing.update(counts.sections_missing)
+        total.minutes.extend(counts.minutes)
+    return total
+
+
+def _measure_cells(senders: list[SenderCounts], values: list[int], *, suppressed: bool) -> list[Cell]:
+    """One measure down the senders, then its all-senders total, suppressed as a one-column table."""
+    table = Table(
+        row_labels=[counts.name for counts in senders],
+        row_keys=[counts.ods_code for counts in senders],
+        column_labels=["count"],
+        values=[[value] for value in values],
+    )
+    if suppressed:
+        suppress_table(table)
+    return [table.cell(row, 0) for row in range(len(senders) + 1)]
+
+
+def _median(minutes: list[float], received: Cell) -> str:
+    if received.hidden:
+        return "<5 messages" if received.value < 5 else "withheld"
+    if not minutes:
+        return "–"
+    return f"{statistics.median(minutes):.1f}"
+
+
+def report_scorecard(
+    *, icb: Organisation, month: date, version: str, provider: Organisation | None = None
+) -> ReportScorecard:
+    """The scorecard as ``version`` shows it (see the module docstring)."""
+    senders = sender_counts(icb=icb, month=month)
+    suppressed = version != ReportVersion.ICB
+    measures = {
+        name: _measure_cells(senders, [getattr(c, name) for c in senders], suppressed=suppressed)
+        for name in ("received", "rejected", "with_required_missing")
+    }
+    sections = sorted({section for counts in senders for section in counts.sections_missing})
+    section_cells = {
+        section: _measure_cells(
+            senders, [c.sections_missing.get(section, 0) for c in senders], suppressed=suppressed
+        )
+        for section in sections
+    }
+    everyone = [*senders, _all_senders(senders)]
+    lines = []
+    for index, counts in enumerate(everyone):
+        received = measures["received"][index]
+        missing = [
+            (section, section_cells[section][index])
+            for section in sections
+            if counts.sections_missing.get(section, 0)
+        ]
+        missing.sort(key=lambda item: (-counts.sections_missing[item[0]], item[0]))
+        lines.append(
+            ScorecardLine(
+                name=counts.name,
+                ods_code=counts.ods_code,
+                received=received,
+                rejected=measures["rejected"][index],
+                with_required_missing=measures["with_required_missing"][index],
+                sections_missing=missing,
+                median_minutes=_median(counts.minutes, received),
+            )
+        )
+    total = lines.pop() if senders else None
+    if provider is not None:
+        lines = [line for line in lines if line.ods_code == provider.ods_code]
+        total = None
+    return ReportScorecard(month=month, version=version, lines=lines, total=total)
+
+
+def scorecard_summary(scorecard: ReportScorecard) -> list[dict]:
+    """The scorecard as issued, for the archive: the figures as shown, never a hidden exact number."""
+    lines = [*scorecard.lines, *([scorecard.total] if scorecard.total else [])]
+    return [
+        {
+            "sender": line.name,
+            "ods_code": line.ods_code,
+            "received": line.received.shown,
+            "rejected": line.rejected.shown,
+            "with_required_missing": line.with_required_missing.shown,
+            "sections_missing": {section: cell.shown for section, cell in line.sections_missing},
+            "median_minutes": line.median_minutes,
+        }
+        for line in lines
+    ]
+
+
+def monthly_report_with_scorecard(
+    *, icb: Organisation, month: date, version: str, provider: Organisation | None = None
+):
+    """The monthly breach report (``selectors.monthly_report``) with the 111 scorecard as ``nhs111``."""
+    from liaison.reports import selectors
+
+    data = selectors.monthly_report(icb=icb, month=month, version=version, provider=provider)
+    data.nhs111 = report_scorecard(icb=icb, month=month, version=version, provider=provider)
+    return data
