@@ -123,6 +123,13 @@ def build_directory():
     return icbs, trusts, by_icb, standard_ids
 
 
+def _step(label: str, started: list[float]) -> None:
+    """Print how long the load's last step took (to stderr, so the summary line stays last)."""
+    now = time.perf_counter()
+    print(f"  {label}: {now - started[0]:.1f} s", file=sys.stderr, flush=True)
+    started[0] = now
+
+
 def generate(by_icb, standard_ids) -> float:
     """1,000,000 concerns with their standards, occurrences, clocks and assignments, made inside
     PostgreSQL with INSERT … SELECT over generate_series (a bulk load; the choices are spread by
@@ -165,6 +172,7 @@ def generate(by_icb, standard_ids) -> float:
         # The rows are consistent by construction: skip the per-row foreign-key triggers while loading
         # (the benchmark database is its own, and the bench connects as a superuser).
         cursor.execute("SET session_replication_role = replica")
+        clock = [time.perf_counter()]
         cursor.execute(
             """
             INSERT INTO concerns_concern (id, public_id, part, reporter_id, reporter_organisation_id, reporter_icb_id,
@@ -196,6 +204,7 @@ def generate(by_icb, standard_ids) -> float:
                 "practices": per_icb_practices,
             },
         )
+        _step("concerns", clock)
         window = {"base": base, "count": CONCERNS}
         cursor.execute(
             """
@@ -208,6 +217,7 @@ def generate(by_icb, standard_ids) -> float:
             """,
             {**window, "standards": standard_ids, "nstandards": len(standard_ids)},
         )
+        _step("standards", clock)
         cursor.execute(
             """
             INSERT INTO concerns_occurrence (concern_id, organisation_id, reported_by_id, event_date, note, is_original, created_at)
@@ -222,6 +232,7 @@ def generate(by_icb, standard_ids) -> float:
             """,
             {**window, "practices": per_icb_practices},
         )
+        _step("occurrences", clock)
         cursor.execute(
             """
             INSERT INTO routing_concernclock (concern_id, cycle, started_on, acknowledge_due, respond_due, acknowledged_at)
@@ -231,6 +242,7 @@ def generate(by_icb, standard_ids) -> float:
             """,
             window,
         )
+        _step("clocks", clock)
         cursor.execute(
             """
             INSERT INTO routing_assignment (concern_id, organisation_id, role, created_at)
@@ -240,6 +252,7 @@ def generate(by_icb, standard_ids) -> float:
             """,
             window,
         )
+        _step("assignments", clock)
         cursor.execute("SET session_replication_role = DEFAULT")
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('concerns_concern', 'id'), %s)", [base + CONCERNS]
@@ -256,6 +269,7 @@ def generate(by_icb, standard_ids) -> float:
             )
             # What autovacuum does after a load: statistics, and the visibility map index-only scans use.
             cursor.execute(f"VACUUM ANALYZE {table}")
+            _step(f"vacuum analyze {table}", clock)
     return time.perf_counter() - started
 
 
