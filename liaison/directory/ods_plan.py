@@ -413,14 +413,12 @@ class _Planner:
             )
 
     def trusts(self) -> None:
-        report = self.sections.get("trusts")
         path = self.data.files.trusts.name if self.data.files.trusts else ""
         overrides = {row.code: row.org_type for row in self.data.trust_types}
+        # Every trust in England is loaded, whichever ICBs are chosen: practices report concerns about
+        # out-of-area providers too (tertiary centres, the ambulance trust that runs their NHS 111).
         for row in self.data.trusts:
             icb = self._icb_of(row.icb_code)
-            if not self._in_scope(row.icb_code, icb):
-                report.skipped[OUTSIDE_SCOPE] += 1
-                continue
             target = self._new(row.code, "trusts", STAGE_TRUST, (path, row.line))
             target.set(
                 "trusts",

@@ -97,3 +97,16 @@ def test_demo_publishes_a_code_of_conduct_for_cheshire_and_merseyside(demo_loade
     local = [entry for entry in code.standards if entry.is_local]
     assert [entry.title for entry in local] == ["Complete referrals"]
     assert len(by_code) == 13
+
+
+def test_the_demo_111_messages_load_after_the_demo_as_make_run_does(demo_loaded, capsys):
+    """`make run` runs load_demo then load_demo_111 on an empty database: the 111 sender (North West
+    Ambulance Service, hosted by another ICB) must come from the shipped directory, not a fixture."""
+    from liaison.nhs111.models import ReceivedMessage
+
+    capsys.readouterr()
+    call_command("load_demo_111")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all(line.endswith(": received") for line in lines), lines
+    practice = Membership.objects.get(user__username="gp.liverpool").organisation
+    assert ReceivedMessage.objects.filter(practice=practice, sender__ods_code="RX7").count() >= 3

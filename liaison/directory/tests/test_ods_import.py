@@ -113,7 +113,8 @@ class TestChosenIcbs:
         assert report.chosen_icbs == ["QYG"]
         # All ICBs are always loaded: they are few, and everything else refers to them.
         assert Organisation.objects.filter(org_type=OrganisationType.ICB).count() == 48
-        others = Organisation.objects.exclude(org_type=OrganisationType.ICB)
+        trust_types = {row.org_type for row in Organisation.objects.filter(source="etr")}
+        others = Organisation.objects.exclude(org_type=OrganisationType.ICB).exclude(source="etr")
         assert set(others.values_list("icb__ods_code", flat=True)) == {"QYG"}
         assert set(
             Organisation.objects.filter(org_type=OrganisationType.SUB_ICB_LOCATION).values_list(
@@ -132,8 +133,11 @@ class TestChosenIcbs:
             Organisation.objects.filter(org_type=OrganisationType.PCN).values_list("icb__ods_code", flat=True)
         ) == {"QYG"}
         assert Organisation.objects.filter(ods_code="REM").exists()
-        # North West Ambulance Service is hosted by Greater Manchester.
-        assert not Organisation.objects.filter(ods_code="RX7").exists()
+        # Every trust in England is loaded: concerns are raised about out-of-area providers, and North
+        # West Ambulance Service (hosted by Greater Manchester) runs NHS 111 for Cheshire & Merseyside.
+        assert Organisation.objects.get(ods_code="RX7").icb.ods_code == "QOP"
+        assert Organisation.objects.filter(source="etr").count() > 200
+        assert OrganisationType.GP_PRACTICE not in trust_types
         assert report.sections["practices"].skipped[OUTSIDE_SCOPE] > 7000
 
     def test_sussex_by_its_old_code_loads_sussex_but_not_surrey(self):

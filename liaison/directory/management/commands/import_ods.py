@@ -39,8 +39,9 @@ class Command(BaseCommand):
             action="append",
             default=[],
             metavar="CODE",
-            help="Load only the practices, PCNs, sub-ICB locations, trusts and Places of this ICB "
-            "(before or after successions). Repeat for several.",
+            help="Load only the practices, PCNs, sub-ICB locations and Places of this ICB (before or "
+            "after successions). Every trust is loaded: concerns are raised about out-of-area providers "
+            "too. Repeat for several.",
         )
         parser.add_argument(
             "--as-of",
