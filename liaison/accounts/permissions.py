@@ -192,6 +192,7 @@ RULES: dict[str, Callable[[Membership, object], bool]] = {
     "reports.view_dashboard": _dashboard,
     "reports.view_internal": _icb_analyst,
     "reports.manage_activity": _icb_analyst,
+    "reports.manage_subscriptions": _icb_team,
     "reports.view_archive": _anyone,
     # Themes (liaison.themes): the ICB team curates its ICB's; providers see those involving them.
     "themes.view": _view_themes,

@@ -15,4 +15,8 @@ urlpatterns = [
     path("archive/<int:pk>/", views.archived, name="archived"),
     path("archive/<int:pk>/<str:kind>/", views.archived_file, name="archived_file"),
     path("activity/", views.activity, name="activity"),
+    path("subscriptions/", views.subscriptions, name="subscriptions"),
+    path("subscriptions/add/", views.subscription_add, name="subscription_add"),
+    path("subscriptions/<int:pk>/", views.subscription_change, name="subscription_change"),
+    path("subscriptions/<int:pk>/remove/", views.subscription_remove, name="subscription_remove"),
 ]

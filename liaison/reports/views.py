@@ -2,10 +2,11 @@
 
 from datetime import date
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
@@ -17,7 +18,8 @@ from liaison.core.forms import error_list
 from liaison.core.pagination import pagination_for
 from liaison.directory.selectors import organisation_by_ods
 from liaison.reports import selectors, services
-from liaison.reports.forms import ActivityUploadForm
+from liaison.reports import subscriptions as report_subscriptions
+from liaison.reports.forms import ActivityUploadForm, SubscriptionForm
 from liaison.reports.models import ReportVersion
 from liaison.reports.scorecard import monthly_report_with_scorecard
 
@@ -71,6 +73,7 @@ def dashboard(request):
             "themes_available": themes_available,
             "themes": themes,
             "scorecard": scorecard,
+            "can_manage_subscriptions": has_permission(request.membership, "reports.manage_subscriptions"),
             "from_month": f"{start:%Y-%m}",
             "to_month": f"{end:%Y-%m}",
             "drill": lambda **params: selectors.drill_href(**period, **params),
@@ -178,6 +181,7 @@ def monthly(request):
             "month_value": f"{month:%Y-%m}",
             "providers": data.tables["month"].row_keys if version == ReportVersion.ICB else [],
             "can_issue": has_permission(request.membership, "reports.view_internal"),
+            "can_manage_subscriptions": has_permission(request.membership, "reports.manage_subscriptions"),
         },
     )
 
@@ -218,14 +222,10 @@ def monthly_issue(request):
     result = services.monthly_reports_issue_and_send(
         icb=request.membership.icb, month=month, actor=request.user
     )
-    from django.contrib import messages
-
     messages.success(
         request,
         f"{len(result.issued)} versions issued for {month:%B %Y} ({len(result.already)} had been issued before).",
     )
-    from django.shortcuts import redirect
-
     return redirect(reverse("reports:archive"))
 
 
@@ -340,4 +340,121 @@ def activity(request):
             "form_errors": _upload_errors(form, result),
         },
         status=status,
+    )
+
+
+# --- Who is sent the report ---------------------------------------------------------------------------
+
+
+def _subscriptions_crumbs() -> list[dict]:
+    return [*_home(), {"href": reverse("reports:subscriptions"), "text": "Who is sent the monthly report"}]
+
+
+def subscriptions(request):
+    _require(request, "reports.manage_subscriptions")
+    return render(
+        request,
+        "reports/subscriptions.jinja",
+        {
+            "page_title": "Who is sent the monthly report",
+            "breadcrumbs": [*_home(), {"href": reverse("reports:monthly"), "text": "Monthly breach report"}],
+            "lists": report_subscriptions.subscription_lists(request.membership),
+            "icb": request.membership.icb,
+        },
+    )
+
+
+def _subscription_form_page(request, form, *, subscription=None, status=200):
+    return render(
+        request,
+        "reports/subscription_form.jinja",
+        {
+            "page_title": "Change who is sent the report"
+            if subscription
+            else "Add someone to send the report to",
+            "breadcrumbs": _subscriptions_crumbs(),
+            "form": form,
+            "subscription": subscription,
+            "form_errors": error_list(form) if form.is_bound and form.errors else [],
+        },
+        status=status,
+    )
+
+
+def _save_subscription(request, form, subscription=None) -> bool:
+    """Call the service with the form's values; its errors go onto the form, which keeps every value."""
+    values = {
+        "audience": form.cleaned_data["audience"],
+        "ods_code": form.cleaned_data["organisation"],
+        "email": form.cleaned_data["email"],
+        "name": form.cleaned_data["name"],
+        "actor": request.user,
+        "request": request,
+    }
+    try:
+        if subscription is None:
+            report_subscriptions.subscription_add(icb=request.membership.icb, **values)
+        else:
+            report_subscriptions.subscription_change(subscription=subscription, **values)
+    except ValidationError as error:
+        for field_name, messages_ in error.message_dict.items():
+            for message in messages_:
+                form.add_error(field_name if field_name in form.fields else None, message)
+        return False
+    return True
+
+
+@require_http_methods(["GET", "POST"])
+def subscription_add(request):
+    _require(request, "reports.manage_subscriptions")
+    form = SubscriptionForm(request.POST or None, initial={"audience": request.GET.get("audience", "")})
+    if request.method == "POST" and form.is_valid() and _save_subscription(request, form):
+        messages.success(request, f"{form.cleaned_data['email']} will be sent the monthly report.")
+        return redirect(reverse("reports:subscriptions"))
+    return _subscription_form_page(request, form, status=422 if form.is_bound else 200)
+
+
+def _subscription_or_404(request, pk):
+    _require(request, "reports.manage_subscriptions")
+    subscription = report_subscriptions.subscription_for(request.membership, pk)
+    if subscription is None:
+        raise Http404("There is no such address on your ICB's list.")
+    return subscription
+
+
+@require_http_methods(["GET", "POST"])
+def subscription_change(request, pk):
+    subscription = _subscription_or_404(request, pk)
+    initial = {
+        "audience": subscription.audience,
+        "organisation": subscription.organisation.ods_code,
+        "email": subscription.email,
+        "name": subscription.name,
+    }
+    form = SubscriptionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid() and _save_subscription(request, form, subscription):
+        messages.success(request, f"The details for {subscription.email} have been saved.")
+        return redirect(reverse("reports:subscriptions"))
+    return _subscription_form_page(
+        request, form, subscription=subscription, status=422 if form.is_bound else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def subscription_remove(request, pk):
+    subscription = _subscription_or_404(request, pk)
+    if request.method == "POST":
+        report_subscriptions.subscription_remove(
+            subscription=subscription, actor=request.user, request=request
+        )
+        messages.success(request, f"{subscription.email} will not be sent the monthly report any more.")
+        return redirect(reverse("reports:subscriptions"))
+    return render(
+        request,
+        "reports/subscription_remove.jinja",
+        {
+            "page_title": f"Stop sending the monthly report to {subscription.email}",
+            "breadcrumbs": _subscriptions_crumbs(),
+            "subscription": subscription,
+        },
     )

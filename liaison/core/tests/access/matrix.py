@@ -375,6 +375,15 @@ URLS: dict[str, Entry] = {
         "GET", "/reports/archive/{report}/csv/", rule(404, (who("icb_analyst@own"), 200))
     ),
     "reports:activity": Entry("GET", "/reports/activity/", rule(403, (ICB_ANALYSTS, 200))),
+    # Who is sent the monthly report: each ICB's analysts and administrators, for their own ICB's list.
+    "reports:subscriptions": Entry("GET", "/reports/subscriptions/", rule(403, (ICB_WIDE, 200))),
+    "reports:subscription_add": Entry("GET", "/reports/subscriptions/add/", rule(403, (ICB_WIDE, 200))),
+    "reports:subscription_change": Entry(
+        "GET", "/reports/subscriptions/{subscription}/", rule(403, (ICB_WIDE, 404), (ICB_A_TEAM, 200))
+    ),
+    "reports:subscription_remove": Entry(
+        "GET", "/reports/subscriptions/{subscription}/remove/", rule(403, (ICB_WIDE, 404), (ICB_A_TEAM, 200))
+    ),
     # The FHIR intake authenticates sending systems only: a person's session is no credential.
     "fhir:process_message": Entry(
         "POST",

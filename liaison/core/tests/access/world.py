@@ -226,6 +226,11 @@ def build_world() -> World:
     build = theme_services.theme_build_start(icb=icb_a, requested_by=analyst.user, enqueue=False)
     last_month = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
     report, _ = monthly_report_issue(icb=icb_a, month=last_month, version="icb")
+    from liaison.reports.models import Audience, ReportSubscription
+
+    subscription = ReportSubscription.objects.create(
+        icb=icb_a, organisation=world.orgs["p1"], audience=Audience.NEWSLETTER, email="p1.manager@nhs.net"
+    )
 
     world.objects = {"concerns": concerns, "messages": messages, "notification": notification}
     world.ids = {
@@ -245,6 +250,7 @@ def build_world() -> World:
         "standard": "S02",
         "theme": theme.pk,
         "report": report.pk,
+        "subscription": subscription.pk,
         "theme_action": theme_action.pk,
         "build": build.pk,
         "last_month": f"{last_month:%Y-%m}",
