@@ -5,9 +5,22 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from liaison.accounts.permissions import has_permission
+from liaison.core.home import waiting_for
+
 
 def home(request):
-    return render(request, "core/home.jinja", {"membership": request.membership})
+    """What is waiting for the signed-in role, with a link to each list, and the One Click button."""
+    membership = request.membership
+    return render(
+        request,
+        "core/home.jinja",
+        {
+            "membership": membership,
+            "can_report": has_permission(membership, "concerns.report"),
+            "waiting": waiting_for(membership),
+        },
+    )
 
 
 @login_not_required
