@@ -62,35 +62,6 @@ class SenderCredential(models.Model):
         return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class IntakeClaimState(models.TextChoices):
-    PROCESSING = "processing", "Processing"
-    DONE = "done", "Done"
-
-
-class IntakeClaim(models.Model):
-    """The first request for a message claims it, so a repeat can be told apart from a retry.
-
-    Committed before the message is checked: a repeat that finds the claim still processing gets
-    425, one that finds it done gets 409. A rejected message releases its claim.
-    """
-
-    sender_ods = models.CharField(max_length=12)
-    message_id = models.CharField(max_length=100)
-    state = models.CharField(
-        max_length=16, choices=IntakeClaimState.choices, default=IntakeClaimState.PROCESSING
-    )
-    request_id = models.CharField(max_length=36)
-    claimed_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["sender_ods", "message_id"], name="nhs111_one_claim_per_message")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.sender_ods} {self.message_id} ({self.state})"
-
-
 class ReceivedMessageQuerySet(models.QuerySet):
     def for_action(self):
         return self.filter(purpose=Purpose.FOR_ACTION)

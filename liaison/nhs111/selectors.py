@@ -31,11 +31,13 @@ def sender_credential_for_secret(secret: str) -> SenderCredential | None:
     """The live credential matching ``secret``, with its organisation, or None."""
     if not secret:
         return None
-    return (
+    # The digest is unique: no ordering (``first()`` would sort by the default ordering on every message).
+    found = (
         SenderCredential.objects.select_related("organisation", "organisation__icb")
         .filter(digest=SenderCredential.digest_of(secret), revoked_at__isnull=True)
-        .first()
+        .order_by()[:1]
     )
+    return next(iter(found), None)
 
 
 def messages_visible_to(membership: Membership | None) -> QuerySet[ReceivedMessage]:

@@ -4,7 +4,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from liaison.audit.models import AuditAction
@@ -13,8 +13,6 @@ from liaison.directory.models import Organisation, OrganisationType
 from liaison.nhs111.checking import Issue, message_check, operation_outcome
 from liaison.nhs111.models import (
     FhirVersion,
-    IntakeClaim,
-    IntakeClaimState,
     IntakeRejection,
     MessageEvent,
     MessageIssue,
@@ -27,8 +25,6 @@ from liaison.nhs111.models import (
 from liaison.nhs111.reading import message_read
 
 CREDENTIAL_PREFIX = "l111_"
-# A claim older than this is a request that died mid-way: a repeat may take it over.
-STALE_CLAIM = timedelta(minutes=5)
 
 
 class InvalidTransition(Exception):
@@ -74,47 +70,45 @@ def _refuse(status: int, code: str, error_code: str, diagnostics: str, expressio
     return Receipt(status=status, outcome=operation_outcome([issue]))
 
 
-def _claim(*, sender_ods: str, message_id: str, request_id: str) -> Receipt | None:
-    """Claim a message for this request, or say why not (409 already processed, 425 still processing)."""
-    try:
-        with transaction.atomic():
-            IntakeClaim.objects.create(sender_ods=sender_ods, message_id=message_id, request_id=request_id)
-        return None
-    except IntegrityError:
-        pass
-    with transaction.atomic():
-        claim = (
-            IntakeClaim.objects.select_for_update()
-            .filter(sender_ods=sender_ods, message_id=message_id)
-            .first()
-        )
-        if claim is None:
-            IntakeClaim.objects.create(sender_ods=sender_ods, message_id=message_id, request_id=request_id)
-            return None
-        if claim.state == IntakeClaimState.DONE:
-            return _refuse(
-                409,
-                "duplicate",
-                "REC_CONFLICT",
-                f"Message {message_id} has already been received and processed; it was not stored again.",
-                "Bundle.id",
-            )
-        if timezone.now() - claim.claimed_at < STALE_CLAIM:
-            return _refuse(
-                425,
-                "conflict",
-                "REC_TOO_EARLY",
-                f"Message {message_id} is still being processed from an earlier request; try again shortly.",
-                "Bundle.id",
-            )
-        IntakeClaim.objects.filter(pk=claim.pk).update(request_id=request_id, claimed_at=timezone.now())
-        return None
+def _duplicate(message_id: str) -> Receipt:
+    return _refuse(
+        409,
+        "duplicate",
+        "REC_CONFLICT",
+        f"Message {message_id} has already been received and processed; it was not stored again.",
+        "Bundle.id",
+    )
 
 
-def _release_claim(*, sender_ods: str, message_id: str) -> None:
-    IntakeClaim.objects.filter(
-        sender_ods=sender_ods, message_id=message_id, state=IntakeClaimState.PROCESSING
-    ).delete()
+def _too_early(message_id: str) -> Receipt:
+    return _refuse(
+        425,
+        "conflict",
+        "REC_TOO_EARLY",
+        f"Message {message_id} is still being processed from an earlier request; try again shortly.",
+        "Bundle.id",
+    )
+
+
+def message_lock_name(sender_ods: str, message_id: str) -> str:
+    """The name of the lock a request holds while it processes a message (PostgreSQL advisory lock)."""
+    return f"nhs111:{sender_ods}:{message_id}"
+
+
+# Not waiting: a second request for the same message while the first holds it is answered 425.
+# The lock belongs to the transaction, so a request that dies mid-way releases it with its rollback.
+_HOLD_SQL = "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))"
+
+
+def _hold(sender_ods: str, message_id: str) -> bool:
+    """Hold the message for this transaction; False when another request is processing it now."""
+    with connection.cursor() as cursor:
+        cursor.execute(_HOLD_SQL, [message_lock_name(sender_ods, message_id)])
+        return bool(cursor.fetchone()[0])
+
+
+def _already_received(sender_ods: str, message_id: str) -> bool:
+    return ReceivedMessage.objects.filter(sender_ods=sender_ods, message_id=message_id).exists()
 
 
 def _issue_rows(issues: list[Issue], **owner) -> list[MessageIssue]:
@@ -134,13 +128,15 @@ def _issue_rows(issues: list[Issue], **owner) -> list[MessageIssue]:
 def _registered_practice(ods_code: str) -> Organisation | None:
     if not ods_code:
         return None
-    return (
+    # ods_code is unique: no ordering needed (Organisation's default ordering would add a sort).
+    found = (
         Organisation.objects.filter(
             ods_code=ods_code, org_type=OrganisationType.GP_PRACTICE, closed_on__isnull=True
         )
         .select_related("icb")
-        .first()
+        .order_by()[:1]
     )
+    return next(iter(found), None)
 
 
 def _icb_of(organisation: Organisation) -> Organisation | None:
@@ -157,6 +153,11 @@ def message_receive(*, data, credential: SenderCredential, request_id: str, corr
     Otherwise it is stored whole with its checking result, routed to the patient's registered
     practice, or to the ICB's unregistered-patient queue when Liaison does not know the practice,
     all in one transaction. A repeat is answered 409 once processed, 425 while still processing.
+
+    Idempotency costs no extra write: the unique (sender, message id) constraint on the stored
+    message answers "already processed", and on PostgreSQL a transaction-scoped advisory lock, taken
+    before checking, answers "still processing". SQLite has one writer at a time, so there a repeat
+    that arrives while the first is being checked is answered 409 when the first is stored.
     """
     sender = credential.organisation
     reading, _ = message_read(data) if isinstance(data, dict) else (None, None)
@@ -169,34 +170,38 @@ def message_receive(*, data, credential: SenderCredential, request_id: str, corr
             "Bundle.entry[0].resource.sender",
         )
     message_id = reading.message_id if reading is not None else ""
-    if message_id:
-        refused = _claim(sender_ods=sender.ods_code, message_id=message_id, request_id=request_id)
-        if refused is not None:
-            return refused
+    receive = {
+        "data": data,
+        "credential": credential,
+        "message_id": message_id,
+        "request_id": request_id,
+        "correlation_id": correlation_id,
+    }
     try:
-        receipt = _check_and_store(
-            data=data,
-            sender=sender,
-            message_id=message_id,
-            request_id=request_id,
-            correlation_id=correlation_id,
-        )
-    except BaseException:
-        if message_id:
-            _release_claim(sender_ods=sender.ods_code, message_id=message_id)
+        if message_id and connection.vendor == "postgresql":
+            with transaction.atomic():
+                if not _hold(sender.ods_code, message_id):
+                    return _too_early(message_id)
+                # Already in this request's transaction: no savepoint round trips.
+                return _check_and_store(**receive, savepoint=False)
+        # SQLite: check first, so its database-wide write lock is not held while checking.
+        return _check_and_store(**receive, savepoint=True)
+    except IntegrityError:
+        # The unique (sender, message id) constraint: another request stored it first.
+        if message_id and _already_received(sender.ods_code, message_id):
+            return _duplicate(message_id)
         raise
-    if receipt.message is None and message_id:
-        # Rejected: release the claim so a corrected message with the same id can be sent again.
-        _release_claim(sender_ods=sender.ods_code, message_id=message_id)
-    return receipt
 
 
-def _check_and_store(*, data, sender, message_id, request_id, correlation_id) -> Receipt:
+def _check_and_store(*, data, credential, message_id, request_id, correlation_id, savepoint: bool) -> Receipt:
+    sender = credential.organisation
     check = message_check(data)
     reading = check.reading
     outcome = check.operation_outcome()
     if check.has_errors:
-        with transaction.atomic():
+        if message_id and _already_received(sender.ods_code, message_id):
+            return _duplicate(message_id)
+        with transaction.atomic(savepoint=savepoint):
             rejection = IntakeRejection.objects.create(
                 sender=sender,
                 sender_ods=sender.ods_code,
@@ -208,7 +213,6 @@ def _check_and_store(*, data, sender, message_id, request_id, correlation_id) ->
             )
             MessageIssue.objects.bulk_create(_issue_rows(check.issues, rejection=rejection))
         return Receipt(status=check.http_status, outcome=outcome)
-    practice = _registered_practice(reading.registered_practice_ods)
     summary = {
         "patient_name": reading.patient_name,
         "nhs_number": reading.nhs_number,
@@ -218,7 +222,8 @@ def _check_and_store(*, data, sender, message_id, request_id, correlation_id) ->
         "sender_name": reading.sender_name or sender.display_name,
         "registered_practice_name": reading.registered_practice_name,
     }
-    with transaction.atomic():
+    practice = _registered_practice(reading.registered_practice_ods)
+    with transaction.atomic(savepoint=savepoint):
         message = ReceivedMessage.objects.create(
             sender=sender,
             sender_ods=sender.ods_code,
@@ -241,19 +246,17 @@ def _check_and_store(*, data, sender, message_id, request_id, correlation_id) ->
         )
         MessageIssue.objects.bulk_create(_issue_rows(check.issues, message=message))
         MessageEvent.objects.create(message=message, to_status=MessageStatus.RECEIVED)
-        IntakeClaim.objects.filter(sender_ods=sender.ods_code, message_id=message_id).update(
-            state=IntakeClaimState.DONE
-        )
-        _credential_touch(sender)
+        _credential_touch(credential)
     return Receipt(status=200, outcome=outcome, message=message)
 
 
-def _credential_touch(sender: Organisation) -> None:
-    """Keep ``last_used_at`` roughly current without a write on every message."""
-    cutoff = timezone.now() - timedelta(minutes=1)
-    SenderCredential.objects.filter(organisation=sender, revoked_at__isnull=True).exclude(
-        last_used_at__gte=cutoff
-    ).update(last_used_at=timezone.now())
+def _credential_touch(credential: SenderCredential) -> None:
+    """Keep ``last_used_at`` roughly current without a write (or a query) on every message."""
+    now = timezone.now()
+    if credential.last_used_at is not None and credential.last_used_at >= now - timedelta(minutes=1):
+        return
+    SenderCredential.objects.filter(pk=credential.pk).update(last_used_at=now)
+    credential.last_used_at = now
 
 
 def message_view_record(*, message: ReceivedMessage, actor, request=None) -> None:

@@ -38,3 +38,38 @@ def receive(credential, practice):
         )
 
     return do
+
+
+@pytest.fixture
+def held_elsewhere():
+    """``held_elsewhere(sender_ods, message_id)``: another database session processing that message now.
+
+    PostgreSQL only: the intake's transaction-scoped advisory lock, taken by a second connection.
+    """
+    import contextlib
+
+    import psycopg
+    from django.db import connection
+
+    opened = []
+
+    def hold(sender_ods: str, message_id: str):
+        settings = connection.settings_dict
+        other = psycopg.connect(
+            dbname=settings["NAME"],
+            user=settings["USER"] or None,
+            password=settings["PASSWORD"] or None,
+            host=settings["HOST"] or None,
+            port=settings["PORT"] or None,
+            autocommit=True,
+        )
+        opened.append(other)
+        other.execute(
+            "SELECT pg_advisory_lock(hashtextextended(%s, 0))",
+            [services.message_lock_name(sender_ods, message_id)],
+        )
+
+    yield hold
+    for other in opened:
+        with contextlib.suppress(psycopg.Error):
+            other.close()
