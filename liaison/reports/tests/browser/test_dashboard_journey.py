@@ -50,3 +50,44 @@ def test_analyst_drills_from_a_heat_map_cell_and_downloads_the_monthly_pdf(
         content = handle.read()
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     assert "Liverpool University Hospitals NHS Foundation Trust" in text and "S02" in text
+
+
+def test_analyst_adds_changes_and_removes_who_is_sent_the_report(
+    page, sign_in, assert_accessible, icb_analyst, trust
+):
+    from liaison.reports.models import ReportSubscription
+
+    sign_in(icb_analyst)
+    page.goto("/reports/monthly/")
+    page.get_by_role("link", name="Who is sent the monthly report").click()
+    page.get_by_role("heading", name="Who is sent the monthly report").wait_for()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Add a CQRG contact").click()
+    assert page.get_by_label("A provider's CQRG contact").is_checked()
+    page.get_by_label("ODS code of the practice or provider").fill("rem")
+    page.get_by_label("Email address").fill("cqrg.chair@nhs")
+    page.get_by_label("Name or role (optional)").fill("CQRG chair")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("heading", name="There is a problem").wait_for()
+    assert page.get_by_label("Email address").input_value() == "cqrg.chair@nhs"
+    assert page.get_by_label("Name or role (optional)").input_value() == "CQRG chair"
+    assert page.get_by_label("ODS code of the practice or provider").input_value() == "rem"
+    assert_accessible(page)
+
+    page.get_by_label("Email address").fill("cqrg.chair@nhs.net")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("heading", name="Who is sent the monthly report").wait_for()
+    assert page.get_by_role("cell", name="cqrg.chair@nhs.net", exact=True).is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Change cqrg.chair@nhs.net").click()
+    page.get_by_label("Name or role (optional)").fill("Chair of the CQRG")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("cell", name="Chair of the CQRG", exact=True).wait_for()
+
+    page.get_by_role("link", name="Remove cqrg.chair@nhs.net").click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Stop sending").click()
+    page.get_by_text("No provider has a CQRG contact yet.").wait_for()
+    assert not ReportSubscription.objects.exists()
