@@ -20,22 +20,30 @@ from dataclasses import dataclass
 
 from django.db.models import (
     BooleanField,
-    Case,
-    DateField,
     Exists,
+    Expression,
     F,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
-    When,
 )
+from django.db.models.functions import Coalesce
+from django.db.models.query import ModelIterable
 
 from liaison.accounts.models import Membership, Role
-from liaison.concerns.models import OPEN_STATUSES, Concern, ConcernEvent, ConcernStatus
+from liaison.concerns.models import (
+    OPEN_STATUSES,
+    Concern,
+    ConcernEvent,
+    ConcernStandard,
+    ConcernStatus,
+)
 from liaison.directory.models import (
     PROVIDER_TYPES,
+    Contact,
     Organisation,
     OrganisationService,
     OrganisationType,
@@ -245,6 +253,45 @@ def concerns_for_responder(membership: Membership) -> QuerySet[Concern]:
 
 # --- Queues: the responder's inbox and the ICB view ---------------------------------------------
 
+
+class InSubquery(Expression):
+    """``column IN (subquery)``, written for PostgreSQL as ``column = ANY(ARRAY(subquery))``.
+
+    Why: PostgreSQL plans ``IN``/``EXISTS`` over an organisation's assignments as a semi-join and,
+    expecting thousands of rows, reads every concern in the table (a million at national scale) to
+    find them. ``= ANY(ARRAY(…))`` runs the subquery once and looks each id up in the primary key
+    instead, whatever the size of the table. Other databases get the plain ``IN``, which is the same
+    set of rows.
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: str, subquery: QuerySet):
+        super().__init__()
+        self.column = F(column)
+        self.subquery = Subquery(subquery)
+
+    def get_source_expressions(self):
+        return [self.column, self.subquery]
+
+    def set_source_expressions(self, expressions):
+        self.column, self.subquery = expressions
+
+    def _compiled(self, compiler):
+        column_sql, column_params = compiler.compile(self.column)
+        subquery_sql, subquery_params = compiler.compile(self.subquery)
+        return column_sql, subquery_sql, (*column_params, *subquery_params)
+
+    def as_sql(self, compiler, connection):
+        column_sql, subquery_sql, params = self._compiled(compiler)
+        return f"{column_sql} IN {subquery_sql}", params
+
+    def as_postgresql(self, compiler, connection):
+        column_sql, subquery_sql, params = self._compiled(compiler)
+        return f"{column_sql} = ANY(ARRAY{subquery_sql})", params
+
+
 INBOX_SCOPES = {
     "mine": "Assigned to me",
     "service": "My service",
@@ -252,32 +299,64 @@ INBOX_SCOPES = {
 }
 
 
+class QueueQuerySet(QuerySet):
+    """A queue of concerns in list order that counts and pages from its sort key alone.
+
+    ``count()`` reads the ids of the whole queue in order, once, from indexes only (the active
+    assignments, the concerns' primary key and the clock's ``clock_queue_order``); a page (a slice)
+    is then those ids' rows, loaded with their organisations and standards. Sorting full rows would
+    read every concern in the queue with its organisations (thousands at a large trust) to show
+    fifty, and counting and paging would do it twice. Iterating the whole queue (the CSV export)
+    loads rows as usual.
+    """
+
+    _ordered_ids: list[int] | None = None
+
+    def _is_plain_queue(self) -> bool:
+        return (
+            self._result_cache is None and self._iterable_class is ModelIterable and not self.query.is_sliced
+        )
+
+    def ordered_ids(self) -> list[int]:
+        """Every id in the queue, in list order (read once per queryset)."""
+        if self._ordered_ids is None:
+            self._ordered_ids = list(self.values_list("pk", flat=True))
+        return self._ordered_ids
+
+    def count(self) -> int:
+        if self._is_plain_queue():
+            return len(self.ordered_ids())
+        return super().count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice) or key.step is not None or not self._is_plain_queue():
+            return super().__getitem__(key)
+        page_ids = self.ordered_ids()[key]
+        if not page_ids:
+            return []
+        return list(_queue_base(Concern.objects.filter(pk__in=page_ids)))
+
+
 def _queue_base(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
-    """List columns only, overdue first, then the soonest due, then the oldest."""
-    due = Case(
-        When(clock__acknowledged_at__isnull=True, then=F("clock__acknowledge_due")),
-        When(clock__responded_at__isnull=True, then=F("clock__respond_due")),
-        default=Value(None),
-        output_field=DateField(),
-    )
+    """List columns only, overdue first, then the soonest due, then the oldest.
+
+    The sort key comes from the clock's generated columns (``queue_overdue``, ``queue_due_on``),
+    read from the ``clock_queue_order`` index; a concern without a clock is not overdue and has no
+    due date. The clock itself is not loaded: the list shows only these two values.
+    """
+    queue = QueueQuerySet(model=Concern, query=concerns.query, using=concerns.db)
     return (
-        concerns.select_related("about_organisation", "reporter_organisation", "specialty", "clock")
+        queue.select_related("about_organisation", "reporter_organisation", "specialty")
         .prefetch_related(Prefetch("standards_breached", queryset=_standards()))
         .annotate(
-            is_overdue=Case(
-                When(clock__overdue_since__isnull=False, clock__stopped_at__isnull=True, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-            due_on=due,
+            is_overdue=Coalesce(F("clock__queue_overdue"), Value(False), output_field=BooleanField()),
+            due_on=F("clock__queue_due_on"),
         )
         .order_by("-is_overdue", F("due_on").asc(nulls_last=True), "submitted_at", "id")
     )
 
 
 def _standards():
-    from liaison.concerns.models import ConcernStandard
-
     return ConcernStandard.objects.select_related("standard").only(
         "concern_id", "standard__code", "standard__title"
     )
@@ -294,17 +373,19 @@ def inbox_for(
     if membership is None or membership.role not in RESPONDER_ROLES:
         return Concern.objects.none()
     organisation = membership.organisation
-    active = Assignment.objects.filter(concern=OuterRef("pk"), ended_at__isnull=True)
+    user = membership.user
+    active = Assignment.objects.active()
     if scope == "mine":
-        condition = Exists(active.filter(Q(user=membership.user) | Q(contact__user=membership.user)))
-    elif scope == "service":
-        specialties = OrganisationService.objects.filter(
-            contacts__user=membership.user, organisation=organisation
-        ).values("specialty_id")
-        condition = Exists(active.filter(organisation=organisation)) & Q(specialty_id__in=specialties)
+        my_contacts = Contact.objects.filter(user=user).values("pk")
+        assigned = active.filter(Q(user=user) | InSubquery("contact_id", my_contacts))
     else:
-        condition = Exists(active.filter(organisation=organisation))
-    concerns = Concern.objects.filter(condition)
+        assigned = active.filter(organisation=organisation)
+    # Driven from the assignments (an index on the active ones per organisation and per person),
+    # never from a scan of every concern.
+    concerns = Concern.objects.filter(InSubquery("pk", assigned.order_by().values("concern_id")))
+    if scope == "service":
+        specialties = OrganisationService.objects.filter(contacts__user=user, organisation=organisation)
+        concerns = concerns.filter(specialty_id__in=specialties.values("specialty_id"))
     if state != "all":
         concerns = concerns.filter(status__in=OPEN_STATUSES)
     return _queue_base(concerns)
@@ -332,14 +413,15 @@ def icb_queue(membership: Membership | None, filters: IcbFilters) -> QuerySet[Co
     if filters.provider:
         concerns = concerns.filter(about_organisation__ods_code=filters.provider)
     if filters.standard:
-        concerns = concerns.filter(standards_breached__standard__code=filters.standard)
+        breached = ConcernStandard.objects.filter(concern=OuterRef("pk"), standard__code=filters.standard)
+        concerns = concerns.filter(Exists(breached))
     if filters.state == "open":
         concerns = concerns.filter(status__in=OPEN_STATUSES)
     elif filters.state in ConcernStatus.values:
         concerns = concerns.filter(status=filters.state)
     if filters.overdue:
         concerns = concerns.filter(clock__overdue_since__isnull=False, clock__stopped_at__isnull=True)
-    return _queue_base(concerns.distinct())
+    return _queue_base(concerns)
 
 
 @dataclass
