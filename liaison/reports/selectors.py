@@ -19,6 +19,7 @@ the dashboard links to exactly the concerns it counted (``drilldown``).
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -87,32 +88,69 @@ def in_force_windows(*, icb: Organisation | None, start: date, end: date) -> lis
     """When each standard was in force in ``icb`` between ``start`` and ``end``: the Code of Conduct
     version in force (national baseline before the first), cut to the standard's time limits if it
     has any that apply to the whole standard. Three small queries, whatever the number of concerns."""
-    versions = []
-    if icb is not None:
-        versions = list(
-            CodeOfConductVersion.objects.filter(code_of_conduct__icb=icb, published_at__isnull=False)
-            .order_by("effective_from")
+    return in_force_windows_for([icb], start=start, end=end)[icb.pk if icb is not None else None]
+
+
+def in_force_windows_for(
+    icbs: list[Organisation | None], *, start: date, end: date
+) -> dict[int | None, list[InForce]]:
+    """``in_force_windows`` for many ICBs at once, keyed by ICB id, in the same three queries: the
+    national month report asks for every ICB and must not ask 42 times."""
+    icb_ids = [icb.pk for icb in icbs if icb is not None]
+    versions: dict[int, list] = defaultdict(list)
+    if icb_ids:
+        for version in (
+            CodeOfConductVersion.objects.filter(
+                code_of_conduct__icb_id__in=icb_ids, published_at__isnull=False
+            )
+            .annotate(icb_id=F("code_of_conduct__icb_id"))
+            .order_by("effective_from", "pk")
             .prefetch_related("standards")
-        )
-    segments: list[tuple[date, date, set[int]]] = []
-    first = versions[0].effective_from if versions else date.max
-    if start < first:
+        ):
+            versions[version.icb_id].append(version)
+    segments = {
+        key: _code_segments(versions.get(key, []), start=start, end=end, baseline=None)
+        for key in {icb.pk if icb is not None else None for icb in icbs}
+    }
+    if any(needs_baseline for _, needs_baseline in segments.values()):
         baseline = set(
             Standard.objects.filter(owner_icb__isnull=True, is_active=True).values_list("pk", flat=True)
         )
-        segments.append((start, min(end, first - timedelta(days=1)), baseline))
-    for index, version in enumerate(versions):
-        following = versions[index + 1].effective_from if index + 1 < len(versions) else date.max
-        seg_start, seg_end = max(start, version.effective_from), min(end, following - timedelta(days=1))
-        if seg_start <= seg_end:
-            segments.append((seg_start, seg_end, {entry.standard_id for entry in version.standards.all()}))
-    standard_ids = set().union(*(ids for _, _, ids in segments)) if segments else set()
+        segments = {
+            key: _code_segments(versions.get(key, []), start=start, end=end, baseline=baseline)
+            for key in segments
+        }
+    standard_ids = {
+        standard_id for found, _ in segments.values() for _, _, ids in found for standard_id in ids
+    }
     limits: dict[int, list[tuple[date, date]]] = defaultdict(list)
     # A limit for one part of a standard ("Advice & Guidance") does not bound the rest of it.
     for standard_id, limit_from, limit_to in StandardTimeLimit.objects.filter(
         standard_id__in=standard_ids, applies_to=""
     ).values_list("standard_id", "in_force_from", "in_force_to"):
         limits[standard_id].append((limit_from, limit_to or date.max))
+    return {key: _windows(found, limits) for key, (found, _) in segments.items()}
+
+
+def _code_segments(
+    versions: list, *, start: date, end: date, baseline: set[int] | None
+) -> tuple[list[tuple[date, date, set[int]]], bool]:
+    """The periods between ``start`` and ``end`` with the standards of the Code in force in each (the
+    national ``baseline`` before the first Code), and whether the baseline was needed for it."""
+    segments: list[tuple[date, date, set[int]]] = []
+    first = versions[0].effective_from if versions else date.max
+    needs_baseline = start < first
+    if needs_baseline and baseline is not None:
+        segments.append((start, min(end, first - timedelta(days=1)), baseline))
+    for index, version in enumerate(versions):
+        following = versions[index + 1].effective_from if index + 1 < len(versions) else date.max
+        seg_start, seg_end = max(start, version.effective_from), min(end, following - timedelta(days=1))
+        if seg_start <= seg_end:
+            segments.append((seg_start, seg_end, {entry.standard_id for entry in version.standards.all()}))
+    return segments, needs_baseline
+
+
+def _windows(segments, limits: dict[int, list[tuple[date, date]]]) -> list[InForce]:
     windows = []
     for seg_start, seg_end, ids in segments:
         for standard_id in sorted(ids):
@@ -191,43 +229,95 @@ def scope_for(membership: Membership | None, *, place_id=None) -> Scope | None:
 
 
 def breach_events(
-    *, scope: Scope, start: date, end: date, standard: Standard | None = None
+    *,
+    scope: Scope,
+    start: date,
+    end: date,
+    standard: Standard | None = None,
+    windows: list[InForce] | None = None,
 ) -> QuerySet[Occurrence]:
     """One row per occurrence × standard that counts as a breach event between ``start`` and ``end``
     (see the module docstring). Group it with ``.values(…).annotate(Count("*"))``; the standard is
     ``concern__standards_breached__standard_id`` (the join is shared by the in-force condition, so
-    a condition on the standard must go through ``standard`` here, never a second ``filter``)."""
-    windows = in_force_windows(icb=scope.icb, start=start, end=end)
+    a condition on the standard must go through ``standard`` here, never a second ``filter``).
+    ``windows``: the ICB's ``in_force_windows`` for the same dates, when the caller has them already."""
+    if windows is None:
+        windows = in_force_windows(icb=scope.icb, start=start, end=end)
     if standard is not None:
         windows = [window for window in windows if window.standard_id == standard.pk]
     if not windows:
         return Occurrence.objects.none()
-    in_force = Q()
-    for window in windows:
-        in_force |= Q(
-            concern__standards_breached__standard_id=window.standard_id,
-            event_date__gte=window.start,
-            event_date__lte=window.end,
-        )
+    return _counted_occurrences(start=start, end=end).filter(scope.condition(), _in_force_condition(windows))
+
+
+def _counted_occurrences(*, start: date, end: date) -> QuerySet[Occurrence]:
+    """Occurrences of Part B concerns, not closed as duplicates, whose event date is in the period."""
     return (
-        Occurrence.objects.filter(scope.condition(), concern__part=ConcernPart.BREACH)
+        Occurrence.objects.filter(concern__part=ConcernPart.BREACH)
         .filter(event_date__gte=start, event_date__lte=end)
         .exclude(concern__outcome=ConcernOutcome.DUPLICATE)
-        .filter(in_force)
     )
+
+
+def _in_force_condition(windows: list[InForce]) -> Q:
+    """The cited standard was in force on the occurrence's event date. Windows covering the same dates
+    become one ``standard IN (…)`` test, so the usual case (every standard in force all period) is a
+    single condition rather than one per standard."""
+    by_dates: dict[tuple[date, date], list[int]] = defaultdict(list)
+    for window in windows:
+        by_dates[(window.start, window.end)].append(window.standard_id)
+    condition = Q()
+    for (window_start, window_end), standard_ids in sorted(by_dates.items()):
+        condition |= Q(
+            concern__standards_breached__standard_id__in=sorted(standard_ids),
+            event_date__gte=window_start,
+            event_date__lte=window_end,
+        )
+    return condition
 
 
 STANDARD = F("concern__standards_breached__standard_id")
+MONTH = TruncMonth("event_date")
 
 
-def breach_counts_by_provider_standard_month(*, scope: Scope, start: date, end: date) -> list[dict]:
+def breach_counts_by_provider_standard_month(
+    *, scope: Scope, start: date, end: date, windows: list[InForce] | None = None
+) -> list[dict]:
     """``[{"provider": id, "standard": id, "month": date, "count": n}]`` in one GROUP BY query."""
     return list(
-        breach_events(scope=scope, start=start, end=end)
-        .values(provider=PROVIDER, standard=STANDARD, month=TruncMonth("event_date"))
+        breach_events(scope=scope, start=start, end=end, windows=windows)
+        .values(provider=PROVIDER, standard=STANDARD, month=MONTH)
         .annotate(count=Count("*"))
         .order_by()
     )
+
+
+def breach_counts_by_icb(
+    *, icbs: list[Organisation], start: date, end: date, windows: dict[int | None, list[InForce]]
+) -> dict[int, list[dict]]:
+    """``breach_counts_by_provider_standard_month`` for every ICB in ``icbs`` in one pass over the
+    period's occurrences (each ICB with the standards in force in its own Code), keyed by ICB id:
+    the national month reads the occurrences once, not once per ICB."""
+    icbs_by_windows: dict[tuple[InForce, ...], list[int]] = defaultdict(list)
+    for icb in icbs:
+        if windows.get(icb.pk):
+            icbs_by_windows[tuple(windows[icb.pk])].append(icb.pk)
+    result: dict[int, list[dict]] = {icb.pk: [] for icb in icbs}
+    if not icbs_by_windows:
+        return result
+    condition = Q()
+    for icb_windows, icb_ids in icbs_by_windows.items():
+        condition |= Q(concern__about_icb__in=icb_ids) & _in_force_condition(list(icb_windows))
+    rows = (
+        _counted_occurrences(start=start, end=end)
+        .filter(condition)
+        .values(icb=F("concern__about_icb_id"), provider=PROVIDER, standard=STANDARD, month=MONTH)
+        .annotate(count=Count("*"))
+        .order_by()
+    )
+    for row in rows:
+        result[row.pop("icb")].append(row)
+    return result
 
 
 # --- The dashboard --------------------------------------------------------------------------------
@@ -592,16 +682,45 @@ class MonthlyReportData:
 PERIODS = ("month", "previous", "ytd")
 
 
-def _report_counts(*, icb: Organisation, month: date) -> tuple[dict, list[Standard], dict[int, Organisation]]:
+def _report_period(month: date) -> tuple[date, date]:
+    """The dates a monthly report reads: from the previous month or the financial year's start,
+    whichever is earlier, to the end of the month."""
+    return min(add_months(month, -1), financial_year_start(month)), month_end(month)
+
+
+@dataclass
+class _ReportInputs:
+    """What one ICB's report needs from the database, read once for one ICB or for every ICB."""
+
+    counts: list[dict]
+    windows: list[InForce]
+    standards: dict[int, Standard]
+    providers: dict[int, Organisation]
+
+
+def _report_inputs(*, icb: Organisation, month: date) -> _ReportInputs:
+    start, end = _report_period(month)
+    windows = in_force_windows(icb=icb, start=start, end=end)
+    counts = breach_counts_by_provider_standard_month(
+        scope=Scope(icb=icb), start=start, end=end, windows=windows
+    )
+    standard_ids = {window.standard_id for window in windows} | {row["standard"] for row in counts}
+    return _ReportInputs(
+        counts=counts,
+        windows=windows,
+        standards=Standard.objects.in_bulk(list(standard_ids)),
+        providers=_providers({row["provider"] for row in counts}),
+    )
+
+
+def _report_counts(
+    *, inputs: _ReportInputs, month: date
+) -> tuple[dict, list[Standard], dict[int, Organisation]]:
     """{period: {(provider id, standard id): count}} for the month, the previous month and the year to date."""
     fy_start = financial_year_start(month)
     previous = add_months(month, -1)
-    earliest = min(previous, fy_start)
-    counts = breach_counts_by_provider_standard_month(
-        scope=Scope(icb=icb), start=earliest, end=month_end(month)
-    )
     periods: dict[str, dict] = {period: defaultdict(int) for period in PERIODS}
-    for row in counts:
+    for row in inputs.counts:
         key = (row["provider"], row["standard"])
         row_month = _as_date(row["month"])
         if row_month == month:
@@ -610,23 +729,37 @@ def _report_counts(*, icb: Organisation, month: date) -> tuple[dict, list[Standa
             periods["previous"][key] += row["count"]
         if fy_start <= row_month <= month:
             periods["ytd"][key] += row["count"]
+    # Every standard in force at some time in the month has a column, whether or not it was breached.
     in_force_ids = {
-        window.standard_id for window in in_force_windows(icb=icb, start=month, end=month_end(month))
+        window.standard_id
+        for window in inputs.windows
+        if window.start <= month_end(month) and window.end >= month
     }
     counted_ids = {standard for table in periods.values() for _, standard in table}
-    standards = list(Standard.objects.filter(pk__in=in_force_ids | counted_ids).order_by("code"))
-    providers = _providers({provider for table in periods.values() for provider, _ in table})
+    standards = sorted(
+        (inputs.standards[pk] for pk in in_force_ids | counted_ids), key=lambda standard: standard.code
+    )
+    provider_ids = {provider for table in periods.values() for provider, _ in table}
+    providers = {pk: inputs.providers[pk] for pk in provider_ids}
     return periods, standards, providers
 
 
 def monthly_report(
-    *, icb: Organisation, month: date, version: str, provider: Organisation | None = None
+    *,
+    icb: Organisation,
+    month: date,
+    version: str,
+    provider: Organisation | None = None,
+    inputs: _ReportInputs | None = None,
 ) -> MonthlyReportData:
     """The monthly breach report for ``icb`` and ``month`` in one version: ``icb`` (exact numbers, for
     the ICB only), ``newsletter`` (every provider, small numbers suppressed) or ``provider`` (one
     provider's rows beside the ICB totals, suppressed exactly as in the newsletter, so that reading
-    two versions together reveals nothing either hides)."""
-    periods, standards, providers = _report_counts(icb=icb, month=month)
+    two versions together reveals nothing either hides). ``inputs`` come from
+    ``monthly_reports_for_month`` when every ICB's report is made at once."""
+    if inputs is None:
+        inputs = _report_inputs(icb=icb, month=month)
+    periods, standards, providers = _report_counts(inputs=inputs, month=month)
     if provider is not None and provider.pk not in providers:
         providers[provider.pk] = provider
     ordered = sorted(providers.values(), key=lambda organisation: organisation.name)
@@ -662,6 +795,26 @@ def monthly_report(
     )
     _add_themes(data, provider_ids=[provider.pk] if provider is not None else None)
     return data
+
+
+def monthly_reports_for_month(
+    *, icbs: list[Organisation], month: date, version: str
+) -> Iterator[MonthlyReportData]:
+    """Every ICB's report for ``month`` in one ``version`` (the national month), each exactly what
+    ``monthly_report`` gives for that ICB alone, from one pass over the period's breach events and
+    one read of the standards in force, the standards and the providers for all of them."""
+    start, end = _report_period(month)
+    windows = in_force_windows_for(list(icbs), start=start, end=end)
+    counts = breach_counts_by_icb(icbs=list(icbs), start=start, end=end, windows=windows)
+    standard_ids = {window.standard_id for found in windows.values() for window in found}
+    standard_ids |= {row["standard"] for rows in counts.values() for row in rows}
+    standards = Standard.objects.in_bulk(list(standard_ids))
+    providers = _providers({row["provider"] for rows in counts.values() for row in rows})
+    for icb in icbs:
+        inputs = _ReportInputs(
+            counts=counts[icb.pk], windows=windows[icb.pk], standards=standards, providers=providers
+        )
+        yield monthly_report(icb=icb, month=month, version=version, inputs=inputs)
 
 
 def _rates(*, icb, month, providers, month_table: Table, provider) -> list[RateRow]:
