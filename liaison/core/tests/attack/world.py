@@ -110,6 +110,20 @@ def build(icb, practice, trust, published_code) -> World:
             job_title=text[:200],
             contact_notes=text,
         )
+    # CQRG contacts whose names (free text an ICB analyst types) are hostile.
+    from liaison.reports.models import Audience
+    from liaison.reports.subscriptions import subscription_add
+
+    contacts = [
+        subscription_add(
+            icb=icb,
+            audience=Audience.CQRG,
+            ods_code=trust.ods_code,
+            email=f"cqrg{index}@nhs.net",
+            name=text[:200],
+        )
+        for index, text in enumerate(short_texts)
+    ]
     # An NHS 111 message to the practice whose free text is hostile.
     sender = TrustFactory(ods_code=SENDER_ODS, name="NORTH WEST AMBULANCE SERVICE NHS TRUST", icb=icb)
     credential, _ = nhs111_services.sender_credential_issue(organisation=sender, name="Hostile test sender")
@@ -147,6 +161,9 @@ def build(icb, practice, trust, published_code) -> World:
         (icb_analyst, "/reports/"),
         (icb_analyst, f"/reports/monthly/?month={world.month}"),
         (icb_analyst, f"/reports/monthly/?month={world.month}&version=newsletter"),
+        (icb_analyst, "/reports/subscriptions/"),
+        (icb_analyst, f"/reports/subscriptions/{contacts[0].pk}/"),
+        (icb_analyst, f"/reports/subscriptions/{contacts[0].pk}/remove/"),
     ]
     message_id = getattr(receipt, "message_id", None) or _latest_message_id()
     if message_id:
