@@ -18,6 +18,15 @@ def nhs_date(value) -> str:
     return str(value)
 
 
+def nhs_date_short(value) -> str:
+    """Dates in tables, where space is short: 3 Mar 2026, kept on one line."""
+    full = nhs_date(value)
+    if not full:
+        return ""
+    day, month, year = full.split(" ")
+    return "\u00a0".join((day, month[:3], year))
+
+
 def nhs_datetime(value) -> str:
     if not value:
         return ""
@@ -33,4 +42,9 @@ def thousands(value) -> str:
     return number_format(value, force_grouping=True)
 
 
-FILTERS = {"nhs_date": nhs_date, "nhs_datetime": nhs_datetime, "thousands": thousands}
+FILTERS = {
+    "nhs_date": nhs_date,
+    "nhs_date_short": nhs_date_short,
+    "nhs_datetime": nhs_datetime,
+    "thousands": thousands,
+}
