@@ -11,6 +11,8 @@ from liaison.accounts import selectors
 
 LAST_ACTIVITY_KEY = "liaison_last_activity"
 CURRENT_MEMBERSHIP_KEY = "liaison_membership_id"
+# How finely the last activity is recorded (see IdleSessionTimeoutMiddleware).
+ACTIVITY_RESOLUTION_SECONDS = 60
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -29,7 +31,12 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
 
 
 class IdleSessionTimeoutMiddleware:
-    """Sign out a session that has been idle for longer than ``SESSION_IDLE_TIMEOUT``."""
+    """Sign out a session that has been idle for longer than ``SESSION_IDLE_TIMEOUT``.
+
+    The time of last activity is written at most once every ``ACTIVITY_RESOLUTION_SECONDS``: a
+    request that changes nothing else then leaves the session row alone (no write, no transaction),
+    and a session is signed out at most that much earlier than the idle limit, never later.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -52,7 +59,8 @@ class IdleSessionTimeoutMiddleware:
                 if request.path.startswith(LoginRequiredMiddleware.api_prefixes):
                     return self.get_response(request)
                 return redirect_to_login(request.get_full_path())
-            request.session[LAST_ACTIVITY_KEY] = now
+            if last is None or now - last >= ACTIVITY_RESOLUTION_SECONDS:
+                request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
 
 
@@ -68,6 +76,9 @@ class CurrentMembershipMiddleware:
             request.membership = selectors.current_membership(
                 user=request.user, membership_id=request.session.get(CURRENT_MEMBERSHIP_KEY)
             )
+            if request.membership is not None:
+                # The membership's user is the signed-in user already read: not read again.
+                request.membership.user = getattr(request.user, "_wrapped", request.user)
             if request.membership and request.session.get(CURRENT_MEMBERSHIP_KEY) != request.membership.pk:
                 request.session[CURRENT_MEMBERSHIP_KEY] = request.membership.pk
         return self.get_response(request)

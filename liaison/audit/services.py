@@ -26,11 +26,36 @@ def audit_record(
     ``changes`` holds field names with old and new values, never free text from a patient record.
     The organisation defaults to the actor's current membership on the request.
     """
+    event = audit_event(
+        action=action,
+        actor=actor,
+        obj=obj,
+        changes=changes,
+        request=request,
+        organisation=organisation,
+        object_repr=object_repr,
+    )
+    event.save()
+    return event
+
+
+def audit_event(
+    *,
+    action: AuditAction | str,
+    actor=None,
+    obj: models.Model | None = None,
+    changes: dict | None = None,
+    request=None,
+    organisation=None,
+    object_repr: str = "",
+) -> AuditEvent:
+    """The audit event ``audit_record`` would append, not yet stored: for a service that writes
+    several in one change and stores them together with ``audit_record_all`` (one insert)."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if organisation is None and request is not None and getattr(request, "membership", None):
         organisation = request.membership.organisation
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor,
         actor_username=getattr(actor, "username", "") or "",
         organisation=organisation,
@@ -42,6 +67,13 @@ def audit_record(
         ip_address=_client_ip(request),
         request_id=(request.headers.get("X-Request-Id", "")[:64] if request is not None else ""),
     )
+
+
+def audit_record_all(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Append audit events made by ``audit_event``, in order, in one insert."""
+    if any(event.pk is not None for event in events):
+        raise PermissionError("Audit events are append-only: they cannot be changed.")
+    return AuditEvent.objects.bulk_create(events)
 
 
 def field_changes(before: dict, after: dict) -> dict:

@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from liaison.accounts.models import Membership
 from liaison.accounts.permissions import has_permission
-from liaison.audit.models import AuditAction
-from liaison.audit.services import audit_record
+from liaison.audit.models import AuditAction, AuditEvent
+from liaison.audit.services import audit_event, audit_record
 from liaison.concerns.models import (
     OPEN_STATUSES,
     AspectOfCare,
@@ -38,6 +38,7 @@ from liaison.concerns.models import (
     StaffGroup,
 )
 from liaison.core.jinja_filters import nhs_date
+from liaison.core.tasking import tasks_written_together
 from liaison.directory import selectors as directory_selectors
 from liaison.directory.models import Organisation, OrganisationType
 from liaison.privacy import Finding, ScanResult, check_patient_reference, log_detections, scan_text
@@ -429,8 +430,8 @@ def submit_concern(
     if problems:
         raise ConcernInvalid(problems)
     try:
-        with transaction.atomic():
-            concern, submitted = _store(
+        with transaction.atomic(), tasks_written_together():
+            concern, submitted, audited = _store(
                 membership=membership, submission=submission, checked=checked, source=source, request=request
             )
             if idempotency_key:
@@ -444,6 +445,7 @@ def submit_concern(
                 actor=user,
                 standard_ids=[item.standard.pk for item in checked.standards],
                 events_before=[submitted],
+                audit_before=[audited],
             )
             _enqueue_theme_assignment(concern.pk)
     except IntegrityError:
@@ -459,9 +461,10 @@ def submit_concern(
 
 def _store(
     *, membership, submission: ConcernSubmission, checked: _Checked, source: str, request
-) -> tuple[Concern, ConcernEvent]:
-    """Store the concern, its standards, its first occurrence and its audit event. The SUBMITTED
-    event comes back unsaved: routing stores it with its ROUTED event, in one insert."""
+) -> tuple[Concern, ConcernEvent, AuditEvent]:
+    """Store the concern, its standards and its first occurrence. The SUBMITTED event and the audit
+    event come back unsaved: routing stores each with its own (ROUTED, and the routing decision's
+    audit event), so each table takes one insert."""
     now = timezone.now()
     organisation = membership.organisation
     about = checked.about
@@ -511,7 +514,7 @@ def _store(
         to_status=concern.status,
         occurred_at=now,
     )
-    audit_record(
+    audited = audit_event(
         action=AuditAction.CREATE,
         actor=membership.user,
         obj=concern,
@@ -526,7 +529,7 @@ def _store(
             "patient_reference_given": has_reference,
         },
     )
-    return concern, submitted
+    return concern, submitted, audited
 
 
 def _enqueue_theme_assignment(concern_id: int) -> None:
@@ -539,15 +542,22 @@ def _enqueue_theme_assignment(concern_id: int) -> None:
 
 
 def route_new_concern_integration(
-    *, concern: Concern, actor, standard_ids: list[int] | None = None, events_before=()
+    *, concern: Concern, actor, standard_ids: list[int] | None = None, events_before=(), audit_before=()
 ) -> None:
     """Hand a new concern to routing, inside the submitting transaction: a concern that cannot be
     routed is not half-stored. Routing assigns responders, starts the clocks and queues notifications.
     ``standard_ids``: the standards just stored with it, so routing need not read them back;
-    ``events_before``: its unsaved SUBMITTED event, which routing stores with its ROUTED event."""
+    ``events_before``: its unsaved SUBMITTED event, which routing stores with its ROUTED event;
+    ``audit_before``: its unsaved audit event, which routing stores with the decision's."""
     from liaison.routing.services import route_new_concern
 
-    route_new_concern(concern=concern, actor=actor, standard_ids=standard_ids, events_before=events_before)
+    route_new_concern(
+        concern=concern,
+        actor=actor,
+        standard_ids=standard_ids,
+        events_before=events_before,
+        audit_before=audit_before,
+    )
 
 
 # --- Me too ---------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ class TokenAuth(HttpBearer):
             return None
         request.user = user
         request.membership = account_selectors.current_membership(user=user, membership_id=None)
+        if request.membership is not None:
+            request.membership.user = user  # the user just read, not read again
         return user
 
 

@@ -1,6 +1,8 @@
 """Queueing background tasks together with the change that asks for them."""
 
 import logging
+import threading
+from contextlib import contextmanager
 
 from django.db import connection, router, transaction
 
@@ -29,7 +31,7 @@ def enqueue_with_change(task, *args, **kwargs) -> None:
     database, otherwise once it has committed. A queue that cannot take the task after the commit is
     logged, not raised: the change itself has already been stored."""
     if queue_in_this_database(task):
-        task.enqueue(*args, **kwargs)
+        enqueue_in_this_database(task, *args, **kwargs)
         return
 
     def after_commit():
@@ -39,3 +41,70 @@ def enqueue_with_change(task, *args, **kwargs) -> None:
             logger.exception("Could not queue %s after commit", getattr(task, "name", task))
 
     transaction.on_commit(after_commit, robust=True)
+
+
+# --- Several tasks of one change, written in one insert ------------------------------------------
+
+_batches = threading.local()
+
+
+@contextmanager
+def tasks_written_together():
+    """Within this block, tasks queued in this database (through ``enqueue_in_this_database``) are
+    kept and written in one insert when the block ends, in the caller's transaction.
+
+    A change that asks for two tasks (a new concern: the notification delivery and the theme
+    placement) then makes one round trip to the database for them instead of two. Use it inside
+    the change's ``transaction.atomic()``: the rows commit with the change or not at all. If the
+    block raises, nothing is written.
+    """
+    outer = getattr(_batches, "pending", None)
+    pending: list = []
+    _batches.pending = pending
+    try:
+        yield
+    finally:
+        _batches.pending = outer
+    if outer is not None:
+        outer.extend(pending)  # a nested block writes with the outermost one
+    elif pending:
+        _write_tasks(pending)
+
+
+def enqueue_in_this_database(task, *args, **kwargs) -> None:
+    """Queue ``task`` (whose queue is in this database) now, or with the other tasks of the
+    enclosing ``tasks_written_together`` block."""
+    pending = getattr(_batches, "pending", None)
+    if pending is None:
+        task.enqueue(*args, **kwargs)
+    else:
+        task.get_backend().validate_task(task)
+        pending.append((task, args, kwargs))
+
+
+def _write_tasks(pending: list) -> None:
+    """The rows the database backend's ``enqueue`` writes, one per task, in one ``bulk_create``.
+
+    ``bulk_create`` sends no ``pre_save`` signal, so the "no run-after" date the backend's signal
+    handler fills in is filled in here; ``task_enqueued`` is sent for each, as ``enqueue`` does.
+    """
+    from django_tasks_db.compat import normalize_json, task_enqueued
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    rows = []
+    for task, args, kwargs in pending:
+        backend = task.get_backend()
+        rows.append(
+            DBTaskResult(
+                id=backend._get_id(),
+                args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
+                priority=task.priority,
+                task_path=task.module_path,
+                queue_name=task.queue_name,
+                run_after=task.run_after or get_date_max(),
+                backend_name=backend.alias,
+            )
+        )
+    DBTaskResult.objects.bulk_create(rows)
+    for (task, _, _), row in zip(pending, rows, strict=True):
+        task_enqueued.send(type(task.get_backend()), task_result=row.task_result)

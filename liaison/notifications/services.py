@@ -314,13 +314,18 @@ def enqueue_delivery(ids: list[int] | None = None, run_after: datetime | None = 
     ``notify``), the task is one more row in that transaction: if the database refuses it, the
     change fails with it and nobody is told it was accepted.
     """
+    from liaison.core.tasking import enqueue_in_this_database
     from liaison.notifications.tasks import deliver_notifications
 
     task = deliver_notifications
     try:
         if run_after is not None and task.get_backend().supports_defer:
             task = task.using(run_after=run_after)
-        task.enqueue(notification_ids=list(ids) if ids is not None else None)
+        if run_after is None and _queue_in_this_database():
+            # With the other tasks of the change when it writes them together (liaison.core.tasking).
+            enqueue_in_this_database(task, notification_ids=list(ids) if ids is not None else None)
+        else:
+            task.enqueue(notification_ids=list(ids) if ids is not None else None)
     except Exception:
         logger.exception("Could not enqueue notification delivery; the scheduled command will send them")
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from liaison.accounts.models import Membership, Role
 from liaison.audit.models import AuditAction
-from liaison.audit.services import audit_record
+from liaison.audit.services import audit_event, audit_record, audit_record_all
 from liaison.concerns.models import (
     OPEN_STATUSES,
     Concern,
@@ -401,6 +401,7 @@ def route_concern(
     first: bool = False,
     standard_ids: Collection[int] | None = None,
     events_before: Sequence[ConcernEvent] = (),
+    audit_before: Sequence = (),
 ) -> RoutingDecision:
     """Work out who the concern goes to, assign it, and explain why. Never raises for want of a rule.
 
@@ -408,7 +409,8 @@ def route_concern(
     says the concern has never been routed (it was stored in this transaction), so there is
     nothing earlier to end; ``standard_ids`` are its breached standards, if the caller has them;
     ``events_before`` are unsaved events of the caller's that come before ROUTED in the timeline
-    (the SUBMITTED event), stored with it in one insert.
+    (the SUBMITTED event), stored with it in one insert; ``audit_before`` likewise, unsaved audit
+    events of the caller's (``audit_event``), stored with the decision's in one insert.
     """
     now = timezone.now()
     facts = concern_facts(concern, standard_ids=standard_ids)
@@ -462,13 +464,18 @@ def route_concern(
         occurred_at=now,
     )
     ConcernEvent.objects.bulk_create([*events_before, routed])
-    audit_record(
-        action=AuditAction.CREATE,
-        actor=actor,
-        obj=decision,
-        organisation=concern.about_organisation,
-        object_repr=f"Routing of {concern.reference}",
-        changes={"assigned_to": [None, [assignment.describe() for assignment in assignments]]},
+    audit_record_all(
+        [
+            *audit_before,
+            audit_event(
+                action=AuditAction.CREATE,
+                actor=actor,
+                obj=decision,
+                organisation=concern.about_organisation,
+                object_repr=f"Routing of {concern.reference}",
+                changes={"assigned_to": [None, [assignment.describe() for assignment in assignments]]},
+            ),
+        ]
     )
     users, emails = _assignments_recipients(assignments, members)
     _notify(
@@ -488,6 +495,7 @@ def route_new_concern(
     actor,
     standard_ids: Collection[int] | None = None,
     events_before: Sequence[ConcernEvent] = (),
+    audit_before: Sequence = (),
 ) -> RoutingDecision:
     """Route a concern just submitted (never routed before) and start its clocks.
 
@@ -495,10 +503,16 @@ def route_new_concern(
     creates the assignments, starts the acknowledge and respond clocks in England working days,
     records a ROUTED event whose reason says why it went to them, and queues the notifications.
     Never raises because no rule matches. ``standard_ids``: the standards the submission breached,
-    so they are not read back; ``events_before``: the unsaved SUBMITTED event, stored with ROUTED.
+    so they are not read back; ``events_before``: the unsaved SUBMITTED event, stored with ROUTED;
+    ``audit_before``: the submission's unsaved audit event, stored with the decision's.
     """
     decision = route_concern(
-        concern=concern, actor=actor, first=True, standard_ids=standard_ids, events_before=events_before
+        concern=concern,
+        actor=actor,
+        first=True,
+        standard_ids=standard_ids,
+        events_before=events_before,
+        audit_before=audit_before,
     )
     clock_start(concern=concern, started_on=timezone.localdate(concern.submitted_at), first=True)
     return decision

@@ -7,13 +7,14 @@ of Conduct. Drafts are read only by the people who may manage that ICB's Code (t
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Subquery
 
 from liaison.directory.models import Organisation, OrganisationType
 from liaison.standards.models import (
     CodeOfConduct,
     CodeOfConductVersion,
     CodeStandard,
+    RegistryGeneration,
     Standard,
     StandardTimeLimit,
 )
@@ -184,36 +185,80 @@ def version_in_force(*, icb: Organisation, day: date) -> CodeOfConductVersion | 
 
 def version_entries(*, version: CodeOfConductVersion, day: date) -> list[StandardInForce]:
     """A version's standards in the Code's order, with local wording and the time limit in force on ``day``."""
-    entries = (
-        CodeStandard.objects.filter(version=version)
-        .select_related("standard", "standard__owner_icb")
-        .prefetch_related(_time_limits_prefetch("standard__"))
-        .order_by("position", "standard__code")
-    )
-    return [
-        StandardInForce(
-            standard=entry.standard,
-            title=entry.title,
-            wording=entry.wording,
-            local_reference=entry.local_reference,
-            time_limit=time_limit_on(standard=entry.standard, day=day),
-            entry=entry,
-        )
-        for entry in entries
-    ]
+    return [_entry_in_force(entry, day) for entry in _version_entry_rows(version)]
 
 
 def code_of_conduct_for(*, icb: Organisation | None, day: date) -> CodeOfConductInForce:
     """The standards in force in ``icb`` on ``day``: its Code's version then in force, else the baseline.
 
-    Three queries for a Code (version, entries with standards, time limits); two for the baseline.
+    One query for a Code: the version in force, with the registry's generation. Its standards and
+    their time limits are kept in this process (they are read on every Part B submission) and read
+    again, two queries more, when the version or the generation differs from last time. Two queries
+    for the baseline.
     """
-    version = version_in_force(icb=icb, day=day) if icb is not None else None
+    version = _version_in_force_with_generation(icb=icb, day=day) if icb is not None else None
     if version is None:
         baseline = national_baseline(day=day)
         return CodeOfConductInForce(day=day, standards=baseline.standards, icb=icb)
+    entries = _published_entries(version)
     return CodeOfConductInForce(
-        day=day, standards=version_entries(version=version, day=day), icb=icb, version=version
+        day=day,
+        standards=[_entry_in_force(entry, day) for entry in entries],
+        icb=icb,
+        version=version,
+    )
+
+
+def _version_in_force_with_generation(*, icb: Organisation, day: date) -> CodeOfConductVersion | None:
+    """``version_in_force`` with the registry's generation (``registry_generation``) in the same query."""
+    generation = RegistryGeneration.objects.filter(pk=1).values("number")[:1]
+    return (
+        CodeOfConductVersion.objects.filter(
+            code_of_conduct__icb=icb, published_at__isnull=False, effective_from__lte=day
+        )
+        .select_related("code_of_conduct", "code_of_conduct__icb")
+        .annotate(registry_generation=Subquery(generation))
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+# Published versions' standards with their time limits, as read at a registry generation:
+# {(version id, published at, generation): [CodeStandard]}. Published versions never change, and
+# every change to the national standards, their time limits or a Code raises the generation, so an
+# entry is never out of date; a few versions are in force at once, so it stays small.
+_PUBLISHED_ENTRIES: dict[tuple, list[CodeStandard]] = {}
+_PUBLISHED_ENTRIES_KEPT = 64
+
+
+def _published_entries(version: CodeOfConductVersion) -> list[CodeStandard]:
+    key = (version.pk, version.published_at, getattr(version, "registry_generation", None))
+    entries = _PUBLISHED_ENTRIES.get(key)
+    if entries is None:
+        entries = _version_entry_rows(version)
+        if len(_PUBLISHED_ENTRIES) >= _PUBLISHED_ENTRIES_KEPT:
+            _PUBLISHED_ENTRIES.clear()
+        _PUBLISHED_ENTRIES[key] = entries
+    return entries
+
+
+def _version_entry_rows(version: CodeOfConductVersion) -> list[CodeStandard]:
+    return list(
+        CodeStandard.objects.filter(version=version)
+        .select_related("standard", "standard__owner_icb")
+        .prefetch_related(_time_limits_prefetch("standard__"))
+        .order_by("position", "standard__code")
+    )
+
+
+def _entry_in_force(entry: CodeStandard, day: date) -> StandardInForce:
+    return StandardInForce(
+        standard=entry.standard,
+        title=entry.title,
+        wording=entry.wording,
+        local_reference=entry.local_reference,
+        time_limit=time_limit_on(standard=entry.standard, day=day),
+        entry=entry,
     )
 
 

@@ -127,6 +127,7 @@ def test_the_list_takes_the_same_number_of_queries_for_3_or_30_notifications(con
             assert client.get("/notifications/").status_code == 200
         return len(captured)
 
+    queries()  # the first request records the session's activity, which later ones within a minute do not
     for _ in range(3):
         notify(kind="reply_posted", recipients=[responder.user], concern=concern, link_path="/c/1/")
     few = queries()
