@@ -342,11 +342,12 @@ def _queue_base(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
 
     The sort key comes from the clock's generated columns (``queue_overdue``, ``queue_due_on``),
     read from the ``clock_queue_order`` index; a concern without a clock is not overdue and has no
-    due date. The clock itself is not loaded: the list shows only these two values.
+    due date. The clock and the other related rows are joined only for the page being shown
+    (see ``QueueQuerySet``), never for the whole queue.
     """
     queue = QueueQuerySet(model=Concern, query=concerns.query, using=concerns.db)
     return (
-        queue.select_related("about_organisation", "reporter_organisation", "specialty")
+        queue.select_related("about_organisation", "reporter_organisation", "specialty", "clock")
         .prefetch_related(Prefetch("standards_breached", queryset=_standards()))
         .annotate(
             is_overdue=Coalesce(F("clock__queue_overdue"), Value(False), output_field=BooleanField()),
