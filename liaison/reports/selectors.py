@@ -167,15 +167,22 @@ def _windows(segments, limits: dict[int, list[tuple[date, date]]]) -> list[InFor
 # --- Scope --------------------------------------------------------------------------------------------
 
 
-PROVIDER = Case(
-    When(
-        concern__about_organisation__org_type=OrganisationType.TRUST_SITE,
-        concern__about_organisation__parent__isnull=False,
-        then=F("concern__about_organisation__parent_id"),
-    ),
-    default=F("concern__about_organisation_id"),
-    output_field=IntegerField(),
-)
+def provider_of(prefix: str = "concern__") -> Case:
+    """The provider a concern counts for: the organisation it is about, or a trust site's trust."""
+    return Case(
+        When(
+            **{
+                f"{prefix}about_organisation__org_type": OrganisationType.TRUST_SITE,
+                f"{prefix}about_organisation__parent__isnull": False,
+            },
+            then=F(f"{prefix}about_organisation__parent_id"),
+        ),
+        default=F(f"{prefix}about_organisation_id"),
+        output_field=IntegerField(),
+    )
+
+
+PROVIDER = provider_of()
 
 
 def _provider_condition(provider_id: int, prefix: str = "concern__") -> Q:
@@ -409,14 +416,20 @@ def _day_start(day: date):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _clock_conditions(today: date) -> dict[str, Q]:
+def _clock_conditions(today: date, prefix: str = "") -> dict[str, Q]:
+    """The response-time measures of a clock; ``prefix`` reaches the clock from another model."""
+
+    def q(**conditions) -> Q:
+        return Q(**{f"{prefix}{name}": value for name, value in conditions.items()})
+
+    acknowledge_due, respond_due = F(f"{prefix}acknowledge_due"), F(f"{prefix}respond_due")
     return {
-        "ack_on_time": Q(acknowledged_at__isnull=False, acknowledged_at__date__lte=F("acknowledge_due")),
-        "ack_late": Q(acknowledged_at__isnull=False, acknowledged_at__date__gt=F("acknowledge_due")),
-        "ack_missed": Q(acknowledged_at__isnull=True, acknowledge_due__lt=today),
-        "resp_on_time": Q(responded_at__isnull=False, responded_at__date__lte=F("respond_due")),
-        "resp_late": Q(responded_at__isnull=False, responded_at__date__gt=F("respond_due")),
-        "resp_missed": Q(responded_at__isnull=True, respond_due__lt=today),
+        "ack_on_time": q(acknowledged_at__isnull=False, acknowledged_at__date__lte=acknowledge_due),
+        "ack_late": q(acknowledged_at__isnull=False, acknowledged_at__date__gt=acknowledge_due),
+        "ack_missed": q(acknowledged_at__isnull=True, acknowledge_due__lt=today),
+        "resp_on_time": q(responded_at__isnull=False, responded_at__date__lte=respond_due),
+        "resp_late": q(responded_at__isnull=False, responded_at__date__gt=respond_due),
+        "resp_missed": q(responded_at__isnull=True, respond_due__lt=today),
     }
 
 
@@ -443,8 +456,9 @@ CLOCK_DRILL_MEASURES = {
 def dashboard_for(
     membership: Membership | None, *, start: date, end: date, place_id=None, today: date | None = None
 ) -> Dashboard | None:
-    """The dashboard: provider × standard breach heat map, monthly trend and response times. Five queries
-    plus three for the standards in force, however many concerns there are."""
+    """The dashboard: provider × standard breach heat map, monthly trend and response times. Four queries
+    (breach events; concerns reported with their clocks; standards; providers) plus three for the
+    standards in force and one for the ICB's Places, however many concerns there are."""
     scope = scope_for(membership, place_id=place_id)
     if scope is None:
         return None
@@ -455,9 +469,11 @@ def dashboard_for(
     for row in counts:
         cells[(row["provider"], row["standard"])] += row["count"]
         by_month[_as_date(row["month"])] += row["count"]
+    reported = _reported_by_provider_month(scope=scope, start=start, end=end, today=today)
     standard_ids = sorted({standard for _, standard in cells})
     standards = list(Standard.objects.filter(pk__in=standard_ids).order_by("code"))
-    providers = _providers({provider for provider, _ in cells})
+    every_provider = _providers({provider for provider, _ in cells} | _clock_providers(reported))
+    providers = {pk: every_provider[pk] for pk in {provider for provider, _ in cells}}
     top = max(cells.values(), default=0)
     period = {
         "from": f"{start:%Y-%m}",
@@ -482,18 +498,9 @@ def dashboard_for(
             )
         )
     column_totals = [sum(row.cells[index].count for row in heat_rows) for index in range(len(standards))]
-    submitted = (
-        Concern.objects.filter(scope.condition(prefix=""))
-        .filter(submitted_at__gte=_day_start(start), submitted_at__lt=_day_start(end + timedelta(days=1)))
-        .exclude(outcome=ConcernOutcome.DUPLICATE)
-        .annotate(month=TruncMonth("submitted_at"))
-        .values("month")
-        .annotate(count=Count("id"))
-        .order_by()
-    )
     concerns_by_month = defaultdict(int)
-    for row in submitted:
-        concerns_by_month[_as_date(row["month"])] += row["count"]
+    for row in reported:
+        concerns_by_month[_as_date(row["month"])] += row["concerns"]
     trend = []
     month = month_start(start)
     while month <= end:
@@ -510,36 +517,67 @@ def dashboard_for(
         column_totals=column_totals,
         total=sum(column_totals),
         trend=trend,
-        clock_rows=clock_performance(scope=scope, start=start, end=end, today=today),
+        clock_rows=_clock_rows(reported, providers=every_provider),
         places=list(Place.objects.filter(icb=scope.icb).order_by("name")) if scope.provider is None else [],
     )
 
 
-def clock_performance(*, scope: Scope, start: date, end: date, today: date) -> list[ClockRow]:
-    """Response times against the clocks for concerns reported between ``start`` and ``end``, by
-    provider, in one GROUP BY query: acknowledged within the acknowledge clock (2 working days by
-    default) and responded to within the respond clock (20). Late includes "not yet, and the due
-    date has passed"; concerns whose clock is still running and not yet due count in neither."""
-    conditions = _clock_conditions(today)
-    rows = list(
-        _clock_rows_query(scope, start, end)
-        .values(provider=PROVIDER)
-        .annotate(concerns=Count("id"), **{name: Count("id", filter=q) for name, q in conditions.items()})
+def _reported_by_provider_month(*, scope: Scope, start: date, end: date, today: date) -> list[dict]:
+    """Concerns reported between ``start`` and ``end`` (duplicates excluded) by provider and month
+    reported, with their clocks' response-time measures, in one GROUP BY query: the dashboard's trend
+    and its response times read the same concerns, so they read them once."""
+    conditions = _clock_conditions(today, prefix="clock__")
+    return list(
+        Concern.objects.filter(scope.condition(prefix=""))
+        .filter(submitted_at__gte=_day_start(start), submitted_at__lt=_day_start(end + timedelta(days=1)))
+        .exclude(outcome=ConcernOutcome.DUPLICATE)
+        .values(provider=provider_of(prefix=""), month=TruncMonth("submitted_at"))
+        .annotate(
+            concerns=Count("id"),
+            clocks=Count("clock"),
+            **{name: Count("clock", filter=q) for name, q in conditions.items()},
+        )
         .order_by()
     )
-    providers = _providers(row["provider"] for row in rows)
+
+
+def _clock_providers(reported: list[dict]) -> set[int]:
+    return {row["provider"] for row in reported if row["clocks"]}
+
+
+def _clock_rows(reported: list[dict], *, providers: dict[int, Organisation] | None = None) -> list[ClockRow]:
+    """Response times by provider from ``_reported_by_provider_month``: the providers whose concerns
+    have clocks, by name (``providers`` when the caller has read them already)."""
+    totals: dict[int, dict[str, int]] = {}
+    for row in reported:
+        if not row["clocks"]:
+            continue
+        total = totals.setdefault(row["provider"], defaultdict(int))
+        for name, value in row.items():
+            if name not in ("provider", "month"):
+                total[name] += value
+    if providers is None:
+        providers = _providers(totals)
     result = [
         ClockRow(
-            provider=providers[row["provider"]],
-            concerns=row["concerns"],
-            acknowledged_on_time=row["ack_on_time"],
-            acknowledged_late=row["ack_late"] + row["ack_missed"],
-            responded_on_time=row["resp_on_time"],
-            responded_late=row["resp_late"] + row["resp_missed"],
+            provider=providers[provider_id],
+            concerns=total["clocks"],
+            acknowledged_on_time=total["ack_on_time"],
+            acknowledged_late=total["ack_late"] + total["ack_missed"],
+            responded_on_time=total["resp_on_time"],
+            responded_late=total["resp_late"] + total["resp_missed"],
         )
-        for row in rows
+        for provider_id, total in totals.items()
     ]
     return sorted(result, key=lambda row: row.provider.name)
+
+
+def clock_performance(*, scope: Scope, start: date, end: date, today: date) -> list[ClockRow]:
+    """Response times against the clocks for concerns reported between ``start`` and ``end``, by
+    provider: acknowledged within the acknowledge clock (2 working days by default) and responded to
+    within the respond clock (20). Late includes "not yet, and the due date has passed"; concerns whose
+    clock is still running and not yet due count in neither."""
+    return _clock_rows(_reported_by_provider_month(scope=scope, start=start, end=end, today=today))
 
 
 def _as_date(value) -> date:

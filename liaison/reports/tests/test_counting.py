@@ -229,11 +229,11 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
 ):
     start, end = OCT, selectors.month_end(OCT)
     selectors.dashboard_for(icb_analyst, start=start, end=end)  # warm caches (content types, sessions)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         selectors.dashboard_for(icb_analyst, start=start, end=end)
     for day in range(1, 20):
         make_breach(["S02", "S08"], date(2026, 10, day))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         selectors.dashboard_for(icb_analyst, start=start, end=end)
 
 
