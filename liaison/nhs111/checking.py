@@ -372,8 +372,12 @@ def _adaptor_minimum_issues(bundle: Bundle, reading: Reading) -> list[Issue]:
     return issues
 
 
-def message_check(data) -> CheckResult:
-    """Check one message Bundle (parsed JSON). Never raises on bad content: everything is an issue."""
+def message_check(data, *, read: tuple[Reading, Bundle] | None = None) -> CheckResult:
+    """Check one message Bundle (parsed JSON). Never raises on bad content: everything is an issue.
+
+    ``read`` is what ``message_read(data)`` returned, when the caller already has it (intake reads
+    the sender first), so the Bundle is not read twice.
+    """
     result = CheckResult()
     issues = result.issues
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
@@ -407,7 +411,7 @@ def message_check(data) -> CheckResult:
             )
         )
         return result
-    reading, bundle = message_read(data)
+    reading, bundle = read or message_read(data)
     result.reading = reading
     version = reading.fhir_version
     issues.extend(_structure_issues(data, version))

@@ -26,14 +26,25 @@ from liaison.nhs111.models import (
 )
 from liaison.nhs111.reading import Reading, message_read
 
+INTAKE_CREDENTIAL_FIELDS = (
+    "id",
+    "last_used_at",
+    "organisation__id",
+    "organisation__ods_code",
+    "organisation__name",
+    "organisation__org_type",
+    "organisation__icb_id",
+)
+
 
 def sender_credential_for_secret(secret: str) -> SenderCredential | None:
     """The live credential matching ``secret``, with its organisation, or None."""
     if not secret:
         return None
-    # The digest is unique: no ordering (``first()`` would sort by the default ordering on every message).
+    # Read on every 111 message, so only what intake uses, and no ordering (the digest is unique).
     found = (
-        SenderCredential.objects.select_related("organisation", "organisation__icb")
+        SenderCredential.objects.select_related("organisation")
+        .only(*INTAKE_CREDENTIAL_FIELDS)
         .filter(digest=SenderCredential.digest_of(secret), revoked_at__isnull=True)
         .order_by()[:1]
     )

@@ -125,24 +125,25 @@ def _issue_rows(issues: list[Issue], **owner) -> list[MessageIssue]:
     ]
 
 
-def _registered_practice(ods_code: str) -> Organisation | None:
+def _registered_practice(ods_code: str) -> tuple[int, int | None] | None:
+    """The patient's open registered practice as (id, its ICB's id), or None when Liaison does not know it."""
     if not ods_code:
         return None
-    # ods_code is unique: no ordering needed (Organisation's default ordering would add a sort).
+    # ods_code is unique: no ordering (Organisation's default ordering would add a sort to every message).
     found = (
         Organisation.objects.filter(
             ods_code=ods_code, org_type=OrganisationType.GP_PRACTICE, closed_on__isnull=True
         )
-        .select_related("icb")
-        .order_by()[:1]
+        .order_by()
+        .values_list("id", "icb_id")[:1]
     )
     return next(iter(found), None)
 
 
-def _icb_of(organisation: Organisation) -> Organisation | None:
+def _icb_id_of(organisation: Organisation) -> int | None:
     if organisation.org_type == OrganisationType.ICB:
-        return organisation
-    return organisation.icb
+        return organisation.pk
+    return organisation.icb_id
 
 
 def message_receive(*, data, credential: SenderCredential, request_id: str, correlation_id: str) -> Receipt:
@@ -160,7 +161,8 @@ def message_receive(*, data, credential: SenderCredential, request_id: str, corr
     that arrives while the first is being checked is answered 409 when the first is stored.
     """
     sender = credential.organisation
-    reading, _ = message_read(data) if isinstance(data, dict) else (None, None)
+    read = message_read(data) if isinstance(data, dict) else None
+    reading = read[0] if read else None
     if reading is not None and reading.sender_ods and reading.sender_ods != sender.ods_code:
         return _refuse(
             403,
@@ -172,6 +174,7 @@ def message_receive(*, data, credential: SenderCredential, request_id: str, corr
     message_id = reading.message_id if reading is not None else ""
     receive = {
         "data": data,
+        "read": read,
         "credential": credential,
         "message_id": message_id,
         "request_id": request_id,
@@ -193,9 +196,11 @@ def message_receive(*, data, credential: SenderCredential, request_id: str, corr
         raise
 
 
-def _check_and_store(*, data, credential, message_id, request_id, correlation_id, savepoint: bool) -> Receipt:
+def _check_and_store(
+    *, data, read, credential, message_id, request_id, correlation_id, savepoint: bool
+) -> Receipt:
     sender = credential.organisation
-    check = message_check(data)
+    check = message_check(data, read=read)
     reading = check.reading
     outcome = check.operation_outcome()
     if check.has_errors:
@@ -205,7 +210,7 @@ def _check_and_store(*, data, credential, message_id, request_id, correlation_id
             rejection = IntakeRejection.objects.create(
                 sender=sender,
                 sender_ods=sender.ods_code,
-                icb=_icb_of(sender),
+                icb_id=_icb_id_of(sender),
                 request_id=request_id,
                 correlation_id=correlation_id,
                 fhir_version=reading.fhir_version if reading else "",
@@ -240,8 +245,8 @@ def _check_and_store(*, data, credential, message_id, request_id, correlation_id
             validation=outcome,
             sections_missing=check.required_missing,
             queue=Queue.PRACTICE if practice else Queue.UNREGISTERED,
-            practice=practice,
-            icb=_icb_of(practice) if practice else _icb_of(sender),
+            practice_id=practice[0] if practice else None,
+            icb_id=practice[1] if practice else _icb_id_of(sender),
             registered_practice_ods=reading.registered_practice_ods,
         )
         MessageIssue.objects.bulk_create(_issue_rows(check.issues, message=message))
