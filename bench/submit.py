@@ -10,13 +10,26 @@ routing, clocks, notification outbox) for BENCH_SECONDS, then post to the floor 
 The ICB has routing rules for the trusts with responders on Liaison (and by standard and aspect of
 care); reports about the other trusts go to their defaults. The per-user submission rate limit is
 counted as in production (one upsert in PostgreSQL), with its limit raised above what the clients send.
-Each run does both; the figures are medians of BENCH_RUNS runs. Afterwards the database is checked:
-every answered submission stored exactly once, every floor post one audit row.
+Then a third, paced phase: the same sixteen clients submit at a stated combined rate (BENCH_RATE,
+default 10 submissions a second, well below what the server can take), open loop, for as long.
+Each run does all three; the figures are medians of BENCH_RUNS runs. Afterwards the database is
+checked: every answered submission stored exactly once, every floor post one audit row.
 
-Target (../shared/docs/quality.md): throughput ≥ 0.5 × floor and p95 ≤ 50 ms. Prints one summary
-line last; exits 1 when a target is missed or any request failed or was lost.
+Target (../shared/docs/quality.md): throughput ≥ 0.5 × floor, from the saturated phases; and
+p95 ≤ 50 ms, from the paced phase. Why two phases: in the saturated phases every client sends its
+next request as soon as the last is answered (a closed loop), so sixteen requests are always in the
+server and, by Little's law, latency ≈ 16 / throughput: even the floor at 92 requests a second could
+not answer 95 % in 50 ms, and the p95 there measures the queue, not the work. quality.md allows a
+speed target to be "a latency at a stated load", so the p95 target is measured at a stated load that
+leaves the server idle between arrivals: submissions are sent on a fixed schedule (one every
+1 / BENCH_RATE seconds, shared out among the clients in turn) whether or not earlier ones have been
+answered, and each latency is counted from the time the submission was due, so a server that falls
+behind is charged for the wait too (no coordinated omission). The saturated phase's p95 is printed
+as well, labelled, for the record. Prints one summary line last; exits 1 when a target is missed,
+the paced phase fell short of its rate, or any request failed or was lost.
 Environment: BENCH_SECONDS (per phase and run, default 30), BENCH_RUNS (default 3), BENCH_CLIENTS
-(default 16), BENCH_WORKERS (gunicorn workers, default 2 × CPUs + 1), BENCH_CACHE (the server's
+(default 16), BENCH_RATE (the paced phase's submissions a second, all clients together, default
+10), BENCH_WORKERS (gunicorn workers, default 2 × CPUs + 1), BENCH_CACHE (the server's
 cache, default ``database`` as in production, or ``memory``),
 BENCH_DATABASE_URL (default
 postgres://postgres@127.0.0.1:5432/bench_submit; the database is dropped and created afresh).
@@ -193,8 +206,17 @@ class Load:
         return statistics.quantiles(self.latencies, n=100)[q - 1] * 1000
 
 
-def _one(client: Client, index: int, sequence: int, floor: bool, trusts: list[str], load: Load) -> None:
-    started = time.monotonic()
+def _one(
+    client: Client,
+    index: int,
+    sequence: int,
+    floor: bool,
+    trusts: list[str],
+    load: Load,
+    due: float | None = None,
+) -> None:
+    """One request; its latency runs from ``due`` (a paced request's scheduled time) when given."""
+    started = time.monotonic() if due is None else due
     try:
         if floor:
             response = client.request("POST", "/bench/floor/", [("sequence", f"{index}-{sequence}")])
@@ -237,6 +259,37 @@ def run_phase(
     for thread in threads:
         thread.join()
     load.elapsed = time.monotonic() - started
+    return load
+
+
+def run_paced(
+    clients: list[Client], trusts: list[str], seconds: float, rate: float, *, counter: list
+) -> Load:
+    """Submissions at ``rate`` a second in all, open loop: the k-th is due at start + k / rate and goes
+    to client k mod N, whatever happened to earlier ones. A client still waiting for its previous
+    answer sends late, and that lateness counts in the latency (measured from the due time)."""
+    load = Load()
+    count = len(clients)
+    due_total = int(seconds * rate)
+    start = time.monotonic() + 0.05
+
+    def work(index: int, client: Client) -> None:
+        for slot in range(index, due_total, count):
+            due = start + slot / rate
+            pause = due - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            with load.lock:
+                counter[0] += 1
+                sequence = counter[0]
+            _one(client, index, sequence, False, trusts, load, due=due)
+
+    threads = [threading.Thread(target=work, args=(i, c)) for i, c in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    load.elapsed = time.monotonic() - start
     return load
 
 
@@ -319,6 +372,7 @@ def main() -> int:
     runs = int(os.environ.get("BENCH_RUNS", "3"))
     seconds = float(os.environ.get("BENCH_SECONDS", "30"))
     count = int(os.environ.get("BENCH_CLIENTS", "16"))
+    paced_rate = float(os.environ.get("BENCH_RATE", "10"))
     workers = int(os.environ.get("BENCH_WORKERS", str(2 * (os.cpu_count() or 1) + 1)))
     database = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
     fresh_database(database)
@@ -349,13 +403,20 @@ def main() -> int:
                 (floor_posts if floor else references).extend(load.stored)
                 failures += load.failures
                 pair["floor" if floor else "submit"] = load
+            paced = run_paced(clients, trusts, seconds, paced_rate, counter=counter)
+            references.extend(paced.stored)
+            failures += paced.failures
+            pair["paced"] = paced
             results.append(pair)
             submit, floor_load = pair["submit"], pair["floor"]
             print(
-                f"run {run + 1}: submit {submit.rate():.0f} req/s p50 {submit.percentile(50):.0f} ms "
+                f"run {run + 1}: saturated submit {submit.rate():.0f} req/s p50 {submit.percentile(50):.0f} ms "
                 f"p95 {submit.percentile(95):.0f} ms, {len(submit.failures)} errors; "
                 f"floor {floor_load.rate():.0f} req/s p50 {floor_load.percentile(50):.0f} ms "
-                f"p95 {floor_load.percentile(95):.0f} ms, {len(floor_load.failures)} errors",
+                f"p95 {floor_load.percentile(95):.0f} ms, {len(floor_load.failures)} errors; "
+                f"paced submit at {paced_rate:g} req/s: {paced.rate():.1f} req/s answered, "
+                f"p50 {paced.percentile(50):.0f} ms p95 {paced.percentile(95):.0f} ms, "
+                f"{len(paced.failures)} errors (load average {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
     for failure in failures[:5]:
@@ -369,13 +430,17 @@ def main() -> int:
 
     rate, floor_rate = median("submit", Load.rate), median("floor", Load.rate)
     p50 = median("submit", lambda load: load.percentile(50))
-    p95 = median("submit", lambda load: load.percentile(95))
+    saturated_p95 = median("submit", lambda load: load.percentile(95))
     floor_p50 = median("floor", lambda load: load.percentile(50))
     floor_p95 = median("floor", lambda load: load.percentile(95))
     ratio = statistics.median(pair["submit"].rate() / pair["floor"].rate() for pair in results)
+    paced_p50 = median("paced", lambda load: load.percentile(50))
+    p95 = median("paced", lambda load: load.percentile(95))
+    paced_answered = median("paced", Load.rate)
     print(
-        f"medians of {runs} runs of {seconds:.0f} s, {count} clients: submit p50 {p50:.0f} ms, "
-        f"floor p50 {floor_p50:.0f} ms p95 {floor_p95:.0f} ms; {len(references)} concerns and "
+        f"medians of {runs} runs of {seconds:.0f} s, {count} clients: saturated submit p50 {p50:.0f} ms, "
+        f"floor p50 {floor_p50:.0f} ms p95 {floor_p95:.0f} ms; paced submit at {paced_rate:g} req/s "
+        f"({paced_answered:.1f} answered a second) p50 {paced_p50:.0f} ms; {len(references)} concerns and "
         f"{len(floor_posts)} floor rows checked in the database"
     )
     missed = [
@@ -383,15 +448,18 @@ def main() -> int:
         for name, bad in (
             ("ratio", ratio < RATIO_TARGET),
             ("p95", p95 > P95_TARGET_MS),
+            # An open loop that could not keep its schedule did not measure the stated load.
+            ("paced rate", paced_answered < 0.9 * paced_rate),
             ("errors", bool(failures)),
             ("stored", bool(lost)),
         )
         if bad
     ]
     print(
-        f"submit: {rate:.0f} req/s, floor {floor_rate:.0f} req/s, ratio {ratio:.2f}, p95 {p95:.0f} ms, "
+        f"submit: {rate:.0f} req/s, floor {floor_rate:.0f} req/s, ratio {ratio:.2f}, "
+        f"p95 {p95:.0f} ms at {paced_rate:g} req/s (saturated p95 {saturated_p95:.0f} ms), "
         f"{len(failures)} errors, {len(lost)} lost or doubled "
-        f"(target ratio >= {RATIO_TARGET}, p95 <= {P95_TARGET_MS:.0f} ms) — "
+        f"(target ratio >= {RATIO_TARGET}, p95 <= {P95_TARGET_MS:.0f} ms at {paced_rate:g} req/s) — "
         + ("met" if not missed else "MISSED: " + ", ".join(missed))
     )
     return 1 if missed else 0
