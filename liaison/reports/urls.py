@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("concerns/", views.drilldown, name="drilldown"),
+    path("nhs111/", views.drilldown_111, name="drilldown_111"),
     path("monthly/", views.monthly, name="monthly"),
     path("monthly/pdf/", views.monthly_pdf, name="monthly_pdf"),
     path("monthly/csv/", views.monthly_csv, name="monthly_csv"),

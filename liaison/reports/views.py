@@ -17,7 +17,7 @@ from liaison.audit.services import audit_record
 from liaison.core.forms import error_list
 from liaison.core.pagination import pagination_for
 from liaison.directory.selectors import organisation_by_ods
-from liaison.reports import selectors, services
+from liaison.reports import drill, selectors, services
 from liaison.reports import subscriptions as report_subscriptions
 from liaison.reports.forms import ActivityUploadForm, SubscriptionForm
 from liaison.reports.models import ReportVersion
@@ -85,16 +85,21 @@ def drilldown(request):
     _require(request, "reports.view_dashboard")
     start, end = _period(request)
     month = selectors.parse_month(request.GET.get("month"))
-    found = selectors.drilldown(
-        request.membership,
-        measure=request.GET.get("measure", "breaches"),
-        start=start,
-        end=end,
-        provider_ods=request.GET.get("provider", ""),
-        standard_code=request.GET.get("standard", ""),
-        month=month,
-        place_id=request.GET.get("place"),
-    )
+    if request.GET.get("measure") == "theme":
+        found = drill.theme_drilldown(
+            request.membership, theme_id=request.GET.get("theme"), start=start, end=end
+        )
+    else:
+        found = selectors.drilldown(
+            request.membership,
+            measure=request.GET.get("measure", "breaches"),
+            start=start,
+            end=end,
+            provider_ods=request.GET.get("provider", ""),
+            standard_code=request.GET.get("standard", ""),
+            month=month,
+            place_id=request.GET.get("place"),
+        )
     if found is None:
         raise Http404("There is no such number on the dashboard.")
     paginator = Paginator(found.concerns, 50)
@@ -117,6 +122,35 @@ def drilldown(request):
             "start": start,
             "end": end,
             "month": month,
+        },
+    )
+
+
+def drilldown_111(request):
+    """The NHS 111 messages behind a scorecard number on the dashboard (no patient details)."""
+    if not drill.may_drill_into_111(request.membership):
+        raise PermissionDenied
+    month = selectors.parse_month(request.GET.get("month")) or timezone.localdate().replace(day=1)
+    found = drill.nhs111_drilldown(
+        request.membership,
+        measure=request.GET.get("measure", "received"),
+        month=month,
+        sender_ods=request.GET.get("sender", ""),
+    )
+    if found is None:
+        raise Http404("There is no such number on the 111 scorecard.")
+    back = reverse("reports:dashboard") + f"?from={month:%Y-%m}&to={month:%Y-%m}#nhs111"
+    page = Paginator(found.rows, 100).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/drilldown_111.jinja",
+        {
+            "page_title": f"NHS 111 {found.title[0].lower()}{found.title[1:]}, {month:%B %Y}",
+            "column_width": "full",
+            "breadcrumbs": [*_home(), {"href": back, "text": "Dashboard"}],
+            "found": found,
+            "page": page,
+            "pagination": pagination_for(request, page),
         },
     )
 

@@ -363,6 +363,8 @@ URLS: dict[str, Entry] = {
     # Reports: dashboards for the ICB's analysts and providers' responders; monthly reports by version.
     "reports:dashboard": Entry("GET", "/reports/", rule(403, (DASHBOARD_READERS, 200))),
     "reports:drilldown": Entry("GET", "/reports/concerns/", rule(403, (DASHBOARD_READERS, 200))),
+    # The messages behind a 111 scorecard number: the dashboard's readers who read the scorecard (ICB analysts).
+    "reports:drilldown_111": Entry("GET", "/reports/nhs111/", rule(403, (ICB_ANALYSTS, 200))),
     "reports:monthly": Entry("GET", "/reports/monthly/", signed_in()),
     "reports:monthly_pdf": Entry("GET", "/reports/monthly/pdf/", signed_in()),
     "reports:monthly_csv": Entry("GET", "/reports/monthly/csv/", signed_in()),
