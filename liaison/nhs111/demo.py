@@ -56,6 +56,7 @@ def demo_111_load() -> list[tuple[str, int]]:
                 message_id="6f1c2a7e-1d1e-4c55-9a51-0d4e5f6a7b82",
                 practice_ods=practice,
                 patient_name="Peter Sample",
+                nhs_number="9990000034",  # synthetic, from the 999 test range
                 contact_by=at(-1),
                 contact_started=at(-5),
                 drop=("allergy", "wishes"),
@@ -73,6 +74,7 @@ def demo_111_load() -> list[tuple[str, int]]:
                 message_id="6f1c2a7e-1d1e-4c55-9a51-0d4e5f6a7b84",
                 practice_ods=None,
                 patient_name="Sam Visitor",
+                nhs_number="9990000042",
                 contact_by=at(4),
                 contact_started=at(-2),
             ),

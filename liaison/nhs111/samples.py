@@ -39,6 +39,7 @@ def referral_r4(
     confirmed_condition: str | None = "Type 2 diabetes mellitus",
     sg_code: str = "SG1137",
     patient_name: str = "Jane Example",
+    nhs_number: str = NHS_NUMBER,
     contact_started: str = "2026-11-29T08:10:00+00:00",
 ) -> dict:
     """A BaRS ``servicerequest-request`` with every PRSB section; ``drop`` removes named parts."""
@@ -73,7 +74,7 @@ def referral_r4(
     }
     patient = {
         "resourceType": "Patient",
-        "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": NHS_NUMBER}],
+        "identifier": [{"system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs_number}],
         "name": [{"use": "official", "family": patient_name.split()[-1], "given": patient_name.split()[:-1]}],
         "gender": gender,
         "birthDate": "1961-04-12",
