@@ -44,7 +44,7 @@ def _concerns_reported(membership: Membership) -> list[Waiting]:
     lines = [
         Waiting(
             responded.count(),
-            "concerns your organisation reported have a response to read",
+            "concerns your organisation reported have a response (read it, rate it, or reopen the concern)",
             _href("concerns:concern_list", direction="reported", status=ConcernStatus.RESPONDED),
         ),
         Waiting(

@@ -44,7 +44,9 @@ def test_each_role_sees_its_own_work_counted_from_what_the_links_list(
     first.save(update_fields=["status"])
 
     reported = _lines(reporter)
-    assert reported["concerns your organisation reported have a response to read"][:2] == (
+    assert reported[
+        "concerns your organisation reported have a response (read it, rate it, or reopen the concern)"
+    ][:2] == (
         1,
         "/concerns/?direction=reported&status=responded",
     )
