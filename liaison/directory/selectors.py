@@ -104,15 +104,16 @@ def organisation_by_ods(code: str) -> Organisation | None:
 def organisation_to_report_about(code: str) -> Organisation | None:
     """The organisation with this ODS code and its ICB: what submitting and routing a concern read.
 
-    One query joining only the ICB. ``organisation_by_ods`` joins five tables, and PostgreSQL
-    spends longer planning that join than running it; the submit path needs none of the others
-    (a trust site's parent, when routing needs it, is one more primary-key read).
+    One query joining only the ICB and its clock policy (which starts the new concern's clocks).
+    ``organisation_by_ods`` joins five tables, and PostgreSQL spends longer planning that join than
+    running it; the submit path needs none of the others (a trust site's parent, when routing needs
+    it, is one more primary-key read).
     """
     code = (code or "").strip().upper()
     if not code:
         return None
     try:
-        return Organisation.objects.select_related("icb").get(ods_code=code)
+        return Organisation.objects.select_related("icb", "icb__clock_policy").get(ods_code=code)
     except Organisation.DoesNotExist:
         return None
 

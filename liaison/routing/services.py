@@ -77,8 +77,17 @@ class ClockSettings:
 
 
 def clock_settings_for(icb: Organisation | None) -> ClockSettings:
-    """The ICB's clock policy, or the England defaults (acknowledge 2, respond 20 working days)."""
-    policy = ClockPolicy.objects.filter(icb=icb).first() if icb is not None else None
+    """The ICB's clock policy, or the England defaults (acknowledge 2, respond 20 working days).
+
+    Read with the ICB when the caller has it already (a new concern's about-organisation comes with
+    its ICB's policy, or the knowledge that it has none), else one query.
+    """
+    if icb is None:
+        policy = None
+    elif Organisation.clock_policy.is_cached(icb):
+        policy = Organisation.clock_policy.related.get_cached_value(icb)
+    else:
+        policy = ClockPolicy.objects.filter(icb=icb).first()
     if policy is None:
         return ClockSettings()
     return ClockSettings(

@@ -12,7 +12,8 @@ from liaison.concerns.models import Concern, ConcernEvent, ConcernEventKind
 from liaison.core.factories import TrustFactory
 from liaison.directory.models import Contact, ContactRole
 from liaison.notifications.models import Notification
-from liaison.routing.models import Assignment
+from liaison.routing.clocks import add_working_days
+from liaison.routing.models import Assignment, ClockPolicy, ConcernClock
 from liaison.routing.services import routing_rule_create
 from liaison.standards.models import Standard
 
@@ -23,20 +24,20 @@ pytestmark = pytest.mark.django_db
 
 # Everything one Part B form submission does, middleware included (42 before the submit path was
 # first reworked, 29 before the second): the session, the user and the membership (whose user is the
-# one just read); the rate-limit count (one upsert); the about-organisation with its ICB; the Code of
-# Conduct version in force with the registry's generation (its standards and time limits are kept in
-# the process while the generation stands); then in one transaction the concern, its standard and
-# occurrence, routing (the rules that can match, the responders with their notification preferences),
-# the decision, the assignments, the SUBMITTED and ROUTED events (one insert), the submission's and
-# the decision's audit events (one insert), the outbox rows, the clock policy and the clock, and the
-# delivery and theme-placement tasks (one insert). The session is not written: nothing in it changed
-# within the minute. Savepoints are counted too (the test runs inside a transaction).
-FORM_QUERIES = 21
+# one just read); the rate-limit count (one upsert); the about-organisation with its ICB and the ICB's
+# clock policy; the Code of Conduct version in force with the registry's generation (its standards
+# and time limits are kept in the process while the generation stands); then in one transaction the
+# concern, its standard and occurrence, routing (the rules that can match, the responders with their
+# notification preferences), the decision, the assignments, the SUBMITTED and ROUTED events (one
+# insert), the submission's and the decision's audit events (one insert), the outbox rows, the clock,
+# and the delivery and theme-placement tasks (one insert). The session is not written: nothing in it
+# changed within the minute. Savepoints are counted too (the test runs inside a transaction).
+FORM_QUERIES = 20
 # Through a rule: one more row, the decision's rule.
 FORM_QUERIES_BY_RULE = FORM_QUERIES + 1
 # The API: a token instead of a session (the token with its user, then the membership), the
 # idempotency key's look-up and record, and the concern read back for the answer (four queries).
-API_QUERIES = 26
+API_QUERIES = 25
 
 
 def _submit_form(client, valid_submission, n: int):
@@ -135,3 +136,20 @@ def test_the_api_path_query_count_is_pinned(reporter, make_member, trust, valid_
         )
     assert response.status_code == 201, response.content[:300]
     assert len(captured.captured_queries) <= API_QUERIES
+
+
+def test_the_clocks_follow_the_icbs_policy_read_with_the_organisation(
+    client_for, reporter, make_member, icb, trust, valid_submission
+):
+    """The about-organisation is read with its ICB's clock policy, so the clocks need no query of
+    their own and still follow the ICB's response times."""
+    make_member(Role.RESPONDER, trust)
+    client = client_for(reporter)
+    _submit_form(client, valid_submission, 0)
+    ClockPolicy.objects.create(icb=icb, acknowledge_days=4, respond_days=9)
+    _submit_form(client, valid_submission, 1)
+    before, after = Concern.objects.order_by("pk")
+    for concern, (acknowledge, respond) in ((before, (2, 20)), (after, (4, 9))):
+        clock = ConcernClock.objects.get(concern=concern)
+        assert clock.acknowledge_due == add_working_days(clock.started_on, acknowledge)
+        assert clock.respond_due == add_working_days(clock.started_on, respond)
