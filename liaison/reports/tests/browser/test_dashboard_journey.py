@@ -91,3 +91,29 @@ def test_analyst_adds_changes_and_removes_who_is_sent_the_report(
     page.get_by_role("button", name="Stop sending").click()
     page.get_by_text("No provider has a CQRG contact yet.").wait_for()
     assert not ReportSubscription.objects.exists()
+
+
+def test_analyst_drills_from_a_111_number_to_the_messages_it_counts(
+    page, sign_in, assert_accessible, icb_analyst, senders
+):
+    from liaison.nhs111.models import ReceivedMessage
+    from liaison.reports.tests.conftest import _send
+
+    last_month = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
+    organisation, secret = senders["RX7"]
+    for day, drop in ((3, ()), (4, ("allergy",)), (5, ())):
+        received = timezone.make_aware(timezone.datetime(last_month.year, last_month.month, day, 9))
+        _, message, _ = _send(organisation, secret, received=received, drop=drop)
+        ReceivedMessage.objects.filter(pk=message.pk).update(received_at=received)
+
+    sign_in(icb_analyst)
+    page.goto(f"/reports/?from={last_month:%Y-%m}&to={last_month:%Y-%m}")
+    page.get_by_role("heading", name=f"NHS 111 message quality, {last_month:%B %Y}").wait_for()
+    page.get_by_role(
+        "link", name="1 messages with Required sections missing from North West Ambulance Service NHS Trust"
+    ).click()
+    page.wait_for_url(re.compile(r"/reports/nhs111/\?"))
+    main = page.get_by_role("main").inner_text()
+    assert "1 messages accepted with Required sections missing" in main and "Allergies" in main
+    assert "Jane Example" not in main
+    assert_accessible(page)
