@@ -131,7 +131,13 @@ class Concern(models.Model):
         indexes = [
             models.Index(fields=["about_organisation", "status"]),
             models.Index(fields=["reporter_organisation", "status"]),
-            models.Index(fields=["about_icb", "submitted_at"]),
+            # An ICB's concerns by date reported; the dashboard's trend and response times read their
+            # provider and outcome from the index alone.
+            models.Index(
+                fields=["about_icb", "submitted_at"],
+                include=["id", "about_organisation", "outcome"],
+                name="concern_icb_submitted",
+            ),
             # The dashboard and monthly report count an ICB's Part B concerns from the index alone.
             models.Index(
                 fields=["about_icb", "part"],
