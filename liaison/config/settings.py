@@ -79,6 +79,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that can fail on the way out (saving the session), so that the error page
+    # made then still gets its policy, with the nonce its scripts carry.
+    "csp.middleware.CSPMiddleware",
     "liaison.core.middleware.ApiErrorFormatMiddleware",
     "liaison.core.middleware.FormControlCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -90,7 +93,6 @@ MIDDLEWARE = [
     "liaison.accounts.middleware.LoginRequiredMiddleware",
     "liaison.accounts.middleware.CurrentMembershipMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
