@@ -414,8 +414,8 @@ def icb_queue(membership: Membership | None, filters: IcbFilters) -> QuerySet[Co
     if filters.provider:
         concerns = concerns.filter(about_organisation__ods_code=filters.provider)
     if filters.standard:
-        breached = ConcernStandard.objects.filter(concern=OuterRef("pk"), standard__code=filters.standard)
-        concerns = concerns.filter(Exists(breached))
+        # One row per concern: a standard's code is unique, and so is each standard on a concern.
+        concerns = concerns.filter(standards_breached__standard__code=filters.standard)
     if filters.state == "open":
         concerns = concerns.filter(status__in=OPEN_STATUSES)
     elif filters.state in ConcernStatus.values:
