@@ -132,3 +132,10 @@ def test_the_monthly_page_shows_the_scorecard(client_for, icb_analyst, october_1
     body = client_for(icb_analyst).get("/reports/monthly/?month=2026-10&version=icb").content.decode()
     assert "NHS 111 message quality, October 2026" in body
     assert "(RX7)" in body and "(RYF)" in body
+
+
+def test_the_archive_page_shows_the_scorecard_as_issued(client_for, icb_analyst, icb, october_111):
+    report, _ = services.monthly_report_issue(icb=icb, month=OCT, version=ReportVersion.NEWSLETTER)
+    body = client_for(icb_analyst).get(f"/reports/archive/{report.pk}/").content.decode()
+    assert "NHS 111 message quality, October 2026" in body
+    assert "(RYF)" in body and "&lt;5" in body
