@@ -727,7 +727,7 @@ def _report_period(month: date) -> tuple[date, date]:
 
 
 @dataclass
-class _ReportInputs:
+class ReportInputs:
     """What one ICB's report needs from the database, read once for one ICB or for every ICB."""
 
     counts: list[dict]
@@ -736,14 +736,17 @@ class _ReportInputs:
     providers: dict[int, Organisation]
 
 
-def _report_inputs(*, icb: Organisation, month: date) -> _ReportInputs:
+def report_inputs(*, icb: Organisation, month: date) -> ReportInputs:
+    """What ``icb``'s report for ``month`` reads, in one count and five small queries. Read it once
+    and pass it as ``inputs`` to make every version of the same report (the ICB's own, the newsletter,
+    each provider's) without counting again; the inputs must be read after the concerns they count."""
     start, end = _report_period(month)
     windows = in_force_windows(icb=icb, start=start, end=end)
     counts = breach_counts_by_provider_standard_month(
         scope=Scope(icb=icb), start=start, end=end, windows=windows
     )
     standard_ids = {window.standard_id for window in windows} | {row["standard"] for row in counts}
-    return _ReportInputs(
+    return ReportInputs(
         counts=counts,
         windows=windows,
         standards=Standard.objects.in_bulk(list(standard_ids)),
@@ -752,7 +755,7 @@ def _report_inputs(*, icb: Organisation, month: date) -> _ReportInputs:
 
 
 def _report_counts(
-    *, inputs: _ReportInputs, month: date
+    *, inputs: ReportInputs, month: date
 ) -> tuple[dict, list[Standard], dict[int, Organisation]]:
     """{period: {(provider id, standard id): count}} for the month, the previous month and the year to date."""
     fy_start = financial_year_start(month)
@@ -788,15 +791,15 @@ def monthly_report(
     month: date,
     version: str,
     provider: Organisation | None = None,
-    inputs: _ReportInputs | None = None,
+    inputs: ReportInputs | None = None,
 ) -> MonthlyReportData:
     """The monthly breach report for ``icb`` and ``month`` in one version: ``icb`` (exact numbers, for
     the ICB only), ``newsletter`` (every provider, small numbers suppressed) or ``provider`` (one
     provider's rows beside the ICB totals, suppressed exactly as in the newsletter, so that reading
-    two versions together reveals nothing either hides). ``inputs`` come from
-    ``monthly_reports_for_month`` when every ICB's report is made at once."""
+    two versions together reveals nothing either hides). ``inputs``, from ``report_inputs`` or
+    ``monthly_reports_for_month``, save counting again for another version of the same report."""
     if inputs is None:
-        inputs = _report_inputs(icb=icb, month=month)
+        inputs = report_inputs(icb=icb, month=month)
     periods, standards, providers = _report_counts(inputs=inputs, month=month)
     if provider is not None and provider.pk not in providers:
         providers[provider.pk] = provider
@@ -849,7 +852,7 @@ def monthly_reports_for_month(
     standards = Standard.objects.in_bulk(list(standard_ids))
     providers = _providers({row["provider"] for rows in counts.values() for row in rows})
     for icb in icbs:
-        inputs = _ReportInputs(
+        inputs = ReportInputs(
             counts=counts[icb.pk], windows=windows[icb.pk], standards=standards, providers=providers
         )
         yield monthly_report(icb=icb, month=month, version=version, inputs=inputs)

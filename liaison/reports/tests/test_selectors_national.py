@@ -94,3 +94,21 @@ def test_the_standards_in_force_for_many_icbs_are_each_icbs_own(three_icbs, base
     for each in three_icbs:
         assert together[each.pk] == selectors.in_force_windows(icb=each, start=start, end=end)
     assert together[icb.pk] != together[three_icbs[1].pk]
+
+
+def test_every_version_from_one_read_is_the_version_made_alone(three_icbs, trust):
+    icb = three_icbs[0]
+    inputs = selectors.report_inputs(icb=icb, month=OCT)
+    for version, provider in (
+        (ReportVersion.ICB, None),
+        (ReportVersion.NEWSLETTER, None),
+        (ReportVersion.PROVIDER, trust),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            shared = selectors.monthly_report(
+                icb=icb, month=OCT, version=version, provider=provider, inputs=inputs
+            )
+        assert not [query for query in captured.captured_queries if "concerns_occurrence" in query["sql"]]
+        alone = selectors.monthly_report(icb=icb, month=OCT, version=version, provider=provider)
+        assert shared.standards == alone.standards
+        assert _shown(shared) == _shown(alone)
