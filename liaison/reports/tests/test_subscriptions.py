@@ -162,3 +162,32 @@ def test_the_reports_pages_link_to_the_list(client_for, icb_analyst, reporter):
     assert URL in client_for(icb_analyst).get("/reports/monthly/").content.decode()
     assert URL in client_for(icb_analyst).get("/reports/").content.decode()
     assert URL not in client_for(reporter).get("/reports/monthly/").content.decode()
+
+
+def test_addresses_added_on_the_page_are_sent_their_version_and_removed_ones_are_not(
+    client_for, icb_analyst, icb, practice, trust, settings, tmp_path
+):
+    from datetime import date
+
+    from liaison.notifications.models import Channel, Notification
+    from liaison.reports.models import MonthlyReport, ReportVersion
+    from liaison.reports.services import monthly_reports_issue_and_send
+
+    settings.VAR_DIR = tmp_path
+    client = client_for(icb_analyst)
+    client.post(URL + "add/", {"audience": "newsletter", "organisation": "N82001", "email": "pm@nhs.net"})
+    client.post(URL + "add/", {"audience": "cqrg", "organisation": "REM", "email": "cqrg@nhs.net"})
+    client.post(URL + "add/", {"audience": "cqrg", "organisation": "REM", "email": "gone@nhs.net"})
+    gone = ReportSubscription.objects.get(email="gone@nhs.net")
+    client.post(f"{URL}{gone.pk}/remove/")
+    monthly_reports_issue_and_send(icb=icb, month=date(2026, 10, 1))
+    sent = {
+        n.recipient_email: n.link_path
+        for n in Notification.objects.filter(channel=Channel.EMAIL, kind="monthly_report_issued")
+    }
+    newsletter = MonthlyReport.objects.get(version=ReportVersion.NEWSLETTER)
+    provider = MonthlyReport.objects.get(version=ReportVersion.PROVIDER, provider=trust)
+    assert sent == {
+        "pm@nhs.net": f"/reports/archive/{newsletter.pk}/",
+        "cqrg@nhs.net": f"/reports/archive/{provider.pk}/",
+    }
