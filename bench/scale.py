@@ -6,7 +6,10 @@ national standards, a synthetic directory the size of England (42 ICBs, 5 trusts
 and 150 practices per ICB: 210 trusts, 6,300 practices) and 1,000,000 concerns over ten years,
 made inside PostgreSQL with INSERT … SELECT over generate_series: 70 % Part B with one or two standards, a "me too" on one in five, about a trust or
 one of its sites, each with its clock and an assignment to the trust (the inbox reads assignments),
-a few closed as duplicates. Then it times, in this process against that database, through the real
+a few closed as duplicates. The loaded tables' secondary indexes and unique constraints are dropped
+for the load and made again after it (the unique ones are checked then); each table is then
+vacuumed and analysed, as autovacuum would, since the inbox relies on index-only scans and those
+need the visibility map. Each step's time goes to stderr. Then it times, in this process against that database, through the real
 views (Django's test client, signed in, full middleware and templates):
 
 - the dashboard of one ICB's analyst (/reports/, the last 12 months);
