@@ -196,6 +196,11 @@ class Load:
         self.stored: list[str] = []  # concern references, or floor sequence numbers
         self.lock = threading.Lock()
         self.elapsed = 0.0
+        self.cpu = 0.0  # gunicorn's CPU seconds (master and workers) during the phase
+
+    def cpu_ms(self) -> float:
+        """Server CPU per answered request: the work, whatever else the machine is doing."""
+        return 1000 * self.cpu / len(self.stored) if self.stored else 0.0
 
     def rate(self) -> float:
         return len(self.stored) / self.elapsed if self.elapsed else 0.0
@@ -399,11 +404,15 @@ def main() -> int:
         for run in range(runs):
             pair = {}
             for floor in (False, True):
+                cpu = server.cpu_seconds()
                 load = run_phase(clients, trusts, seconds, floor=floor, counter=counter)
+                load.cpu = server.cpu_seconds() - cpu
                 (floor_posts if floor else references).extend(load.stored)
                 failures += load.failures
                 pair["floor" if floor else "submit"] = load
+            cpu = server.cpu_seconds()
             paced = run_paced(clients, trusts, seconds, paced_rate, counter=counter)
+            paced.cpu = server.cpu_seconds() - cpu
             references.extend(paced.stored)
             failures += paced.failures
             pair["paced"] = paced
@@ -416,7 +425,8 @@ def main() -> int:
                 f"p95 {floor_load.percentile(95):.0f} ms, {len(floor_load.failures)} errors; "
                 f"paced submit at {paced_rate:g} req/s: {paced.rate():.1f} req/s answered, "
                 f"p50 {paced.percentile(50):.0f} ms p95 {paced.percentile(95):.0f} ms, "
-                f"{len(paced.failures)} errors (load average {os.getloadavg()[0]:.1f})",
+                f"{len(paced.failures)} errors; gunicorn CPU per request: submit {submit.cpu_ms():.0f} ms, "
+                f"floor {floor_load.cpu_ms():.0f} ms (load average {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
     for failure in failures[:5]:
@@ -437,10 +447,12 @@ def main() -> int:
     paced_p50 = median("paced", lambda load: load.percentile(50))
     p95 = median("paced", lambda load: load.percentile(95))
     paced_answered = median("paced", Load.rate)
+    submit_cpu, floor_cpu = median("submit", Load.cpu_ms), median("floor", Load.cpu_ms)
     print(
         f"medians of {runs} runs of {seconds:.0f} s, {count} clients: saturated submit p50 {p50:.0f} ms, "
         f"floor p50 {floor_p50:.0f} ms p95 {floor_p95:.0f} ms; paced submit at {paced_rate:g} req/s "
-        f"({paced_answered:.1f} answered a second) p50 {paced_p50:.0f} ms; {len(references)} concerns and "
+        f"({paced_answered:.1f} answered a second) p50 {paced_p50:.0f} ms; gunicorn CPU per request "
+        f"submit {submit_cpu:.0f} ms, floor {floor_cpu:.0f} ms; {len(references)} concerns and "
         f"{len(floor_posts)} floor rows checked in the database"
     )
     missed = [
