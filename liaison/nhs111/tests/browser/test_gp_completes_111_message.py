@@ -48,7 +48,7 @@ def test_gp_sees_the_action_message_first_reads_it_in_order_and_completes_it(
     assert _send(live_server, secret, referral_r4(repeat_caller=True, patient_name="Jane Example")) == 200
 
     sign_in(reporter)
-    page.get_by_role("link", name="111 messages").click()
+    page.get_by_role("link", name="111 messages", exact=True).click()
     page.wait_for_url("**/111/")
     assert_accessible(page)
     cards = page.locator("li.nhs111-message")
