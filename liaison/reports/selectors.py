@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
@@ -395,15 +396,25 @@ def _level(count: int, top: int) -> int:
 
 
 def drill_href(**params) -> str:
+    """The drill-down link for one dashboard number (a heat map has hundreds of them)."""
     from urllib.parse import urlencode
 
-    from django.urls import reverse
+    from django.urls import get_script_prefix, get_urlconf
 
     return (
-        reverse("reports:drilldown")
+        _drilldown_path(get_script_prefix(), get_urlconf())
         + "?"
         + urlencode({k: v for k, v in params.items() if v not in (None, "")})
     )
+
+
+@lru_cache(maxsize=8)
+def _drilldown_path(script_prefix: str, urlconf) -> str:
+    """``reverse("reports:drilldown")``, worked out once per script prefix and URL configuration (the
+    answer depends on both) rather than once per heat-map cell."""
+    from django.urls import reverse
+
+    return reverse("reports:drilldown")
 
 
 def _providers(ids) -> dict[int, Organisation]:
