@@ -16,8 +16,8 @@ clients spent per accepted message: on a machine shared with other work that is 
 (``messages/s ≈ CPUs ÷ CPU per message`` when nothing else runs).
 
 Workers default to CPUs + 1: on 2 CPUs, 5 sync workers (docs/operations.md's 2 × CPUs + 1) cost
-about 12.5 ms of server CPU per message against 8.7–9 ms with 3, as idle workers wake for every
-connection; intake is CPU-bound, so more processes than CPUs only add that cost.
+about 12.5 ms of server CPU per message against 8.7–9 ms with 3 (measured on a shared machine):
+intake is CPU-bound, so processes beyond the CPUs add switching and wake-up cost, not throughput.
 
 Prints one summary line last, with the load average; exits 1 when either target is missed.
 Environment: BENCH_SECONDS (per intake run, default 10), BENCH_RUNS (default 3), BENCH_CLIENTS
