@@ -365,7 +365,9 @@ def main() -> int:
         f"intake {rate:.0f} messages/s on {server.database} with {workers} {worker_class} workers "
         f"(target >= {THROUGHPUT_TARGET:.0f}; bare-parse ceiling on {cpus} CPUs {ceiling:.0f}/s), "
         f"CPU {cpu:.1f} ms/message of which server {server_cpu:.1f} (alone on {cpus} CPUs: about "
-        f"{cpus * 1000 / cpu:.0f}/s), p95 {p95:.0f} ms, {failures} not accepted, "
+        f"{cpus * 1000 / cpu:.0f}/s"
+        + (", less on SQLite, which commits one message at a time" if server.database == "SQLite" else "")
+        + f"), p95 {p95:.0f} ms, {failures} not accepted, "
         f"load average {load}" + ("" if ok else " — MISSED")
     )
     return 0 if ok else 1
