@@ -144,6 +144,9 @@ class Concern(models.Model):
                 include=["id", "about_organisation", "outcome"],
                 name="concern_icb_part_counts",
             ),
+            # The queues (routing.selectors) order an organisation's concerns by id lists: each
+            # concern's status and time reported come from the index, never the table.
+            models.Index(fields=["id"], include=["status", "submitted_at"], name="concern_queue_columns"),
         ]
 
     def __str__(self) -> str:
