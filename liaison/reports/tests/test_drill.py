@@ -171,3 +171,14 @@ def test_a_111_number_that_does_not_exist_is_not_found(client_for, icb_analyst, 
     client = client_for(icb_analyst)
     assert client.get("/reports/nhs111/?measure=nonsense&month=2026-10").status_code == 404
     assert client.get("/reports/nhs111/?measure=received&sender=NOPE1&month=2026-10").status_code == 404
+
+
+def test_one_message_is_counted_in_the_singular(client_for, icb_analyst, with_unregistered):
+    # The ICB's unregistered-patient queue has one October message from RX7.
+    found = drill.nhs111_drilldown(icb_analyst, measure="received", month=OCT, sender_ods="RX7")
+    assert found.total > 1
+    text = client_for(icb_analyst).get("/reports/nhs111/?measure=received&sender=RX7&month=2026-10").content
+    assert f"{found.total} messages received in October 2026" in text.decode()
+    ReceivedMessage.objects.filter(sender__ods_code="RX7").exclude(pk=with_unregistered.pk).delete()
+    text = client_for(icb_analyst).get("/reports/nhs111/?measure=received&sender=RX7&month=2026-10").content
+    assert "1 message received in October 2026" in text.decode()
