@@ -17,7 +17,7 @@ def test_user_with_several_memberships_can_switch_organisation(make_member, prac
     assert response.status_code == 302
     assert client.session["liaison_membership_id"] == second.pk
     home = client.get("/").content.decode()
-    assert f"responder at {trust.display_name}" in home
+    assert f"Signed in at {trust.display_name}. Your role: Responder." in home
     event = AuditEvent.objects.get(action=AuditAction.ORGANISATION_SWITCHED)
     assert event.organisation == trust
 

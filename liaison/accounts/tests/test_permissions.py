@@ -40,6 +40,7 @@ EXPECTED = {
     "reports.view_dashboard": {"responder", "interface_lead", "icb_analyst"},
     "reports.view_internal": {"icb_analyst"},
     "reports.manage_activity": {"icb_analyst"},
+    "reports.manage_subscriptions": {"icb_analyst", "administrator"},
     "reports.view_archive": {"reporter", "responder", "interface_lead", "icb_analyst", "administrator"},
 }
 
