@@ -114,6 +114,6 @@ def test_analyst_drills_from_a_111_number_to_the_messages_it_counts(
     ).click()
     page.wait_for_url(re.compile(r"/reports/nhs111/\?"))
     main = page.get_by_role("main").inner_text()
-    assert "1 messages accepted with Required sections missing" in main and "Allergies" in main
+    assert "1 message accepted with Required sections missing" in main and "Allergies" in main
     assert "Jane Example" not in main
     assert_accessible(page)
