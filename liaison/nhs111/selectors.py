@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from liaison.accounts.models import Membership
@@ -193,22 +193,28 @@ def scorecard_for(membership: Membership | None, month: date) -> Scorecard | Non
     Counts only; no patient data."""
     if not has_permission(membership, "nhs111.view_scorecard"):
         return None
-    icb = membership.organisation
+    return scorecard_of(icb=membership.organisation, month=month)
+
+
+def scorecard_of(*, icb: Organisation, month: date) -> Scorecard:
+    """The scorecard of ``icb`` for ``month``, for callers that have already decided who may see it
+    (the scorecard page above; the monthly report, which is issued with no one signed in)."""
     start = timezone.make_aware(datetime.combine(month, time.min))
     end = timezone.make_aware(datetime.combine((month + timedelta(days=32)).replace(day=1), time.min))
     scores: dict[int, SenderScore] = {}
     received = (
         ReceivedMessage.objects.filter(icb=icb, received_at__gte=start, received_at__lt=end)
-        .select_related("sender")
         .values_list("sender_id", "sections_missing", "contact_started_at", "received_at")
+        .order_by()
     )
     senders: defaultdict = defaultdict(list)
     for sender_id, missing, contact_started_at, received_at in received.iterator():
         senders[sender_id].append((missing, contact_started_at, received_at))
-    rejected = Counter(
-        IntakeRejection.objects.filter(icb=icb, rejected_at__gte=start, rejected_at__lt=end).values_list(
-            "sender_id", flat=True
-        )
+    rejected = dict(
+        IntakeRejection.objects.filter(icb=icb, rejected_at__gte=start, rejected_at__lt=end)
+        .values_list("sender_id")
+        .annotate(count=Count("*"))
+        .order_by()
     )
     organisations = Organisation.objects.in_bulk(set(senders) | set(rejected))
     for sender_id, organisation in organisations.items():

@@ -14,11 +14,10 @@ it (the ICB's unregistered-patient queue).
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
 from liaison.accounts.models import Membership
 from liaison.accounts.permissions import has_permission
@@ -28,6 +27,7 @@ from liaison.directory.models import Organisation
 from liaison.nhs111.models import IntakeRejection, MessageIssue, ReceivedMessage
 from liaison.nhs111.selectors import messages_visible_to
 from liaison.reports import selectors
+from liaison.reports.scorecard import month_bounds
 from liaison.themes.models import Theme, ThemeMembership, ThemeStatus
 
 # --- Themes ---------------------------------------------------------------------------------------
@@ -101,14 +101,6 @@ def may_drill_into_111(membership: Membership | None) -> bool:
     )
 
 
-def _month_bounds(month: date) -> tuple[datetime, datetime]:
-    following = (month + timedelta(days=32)).replace(day=1)
-    return (
-        timezone.make_aware(datetime.combine(month, time.min)),
-        timezone.make_aware(datetime.combine(following, time.min)),
-    )
-
-
 def _received_rows(
     membership, messages: QuerySet[ReceivedMessage], *, only_missing: bool
 ) -> list[MessageRow]:
@@ -170,7 +162,7 @@ def nhs111_drilldown(
     if not may_drill_into_111(membership) or measure not in NHS111_MEASURES:
         return None
     icb = membership.organisation
-    start, end = _month_bounds(month)
+    start, end = month_bounds(month)
     sender = None
     if sender_ods:
         sender = Organisation.objects.filter(ods_code__iexact=sender_ods).first()

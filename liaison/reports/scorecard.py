@@ -2,9 +2,9 @@
 report's month and ICB, the messages received, rejected, accepted with PRSB Required sections missing
 (and which), and the time from the start of the 111 contact to receipt.
 
-The report is issued without a signed-in person (``liaison monthly_report``), so the counts come from
-the nhs111 tables directly rather than through ``liaison.nhs111.selectors.scorecard_for``, which reads
-for one membership; they count the same messages. Counts only: no patient details, no message text.
+The counts are the 111 team's own scorecard (``liaison.nhs111.selectors.scorecard_of``, without the
+membership check: the report is issued with no one signed in), so the report and the scorecard page
+count the same messages. Counts only: no patient details, no message text.
 
 Versions that leave the ICB apply the breach tables' suppression (``liaison.reports.suppression``) to
 every measure: each is a one-column table of senders with an "all senders" total, so a count from 1
@@ -13,15 +13,13 @@ line, hidden exactly as the newsletter hides it.
 """
 
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db.models import Count
 from django.utils import timezone
 
 from liaison.directory.models import Organisation
-from liaison.nhs111.models import IntakeRejection, ReceivedMessage
 from liaison.reports.models import ReportVersion
 from liaison.reports.suppression import Cell, Table, suppress_table
 
@@ -85,43 +83,24 @@ class ReportScorecard:
 
 
 def sender_counts(*, icb: Organisation, month: date) -> list[SenderCounts]:
-    """Exact counts per sender for messages received for ``icb`` in ``month`` and messages rejected.
+    """Exact counts per sender for messages received for ``icb`` in ``month`` and messages rejected:
+    the 111 team's own scorecard (``nhs111.selectors.scorecard_of``), so the report and the
+    scorecard page can never count differently."""
+    from liaison.nhs111.selectors import scorecard_of
 
-    Received and missing sections come from one pass over the month's messages (their section lists
-    and times only); rejections from one GROUP BY."""
-    start, end = month_bounds(month)
-    by_sender: dict[int, SenderCounts] = {}
-    rows = (
-        ReceivedMessage.objects.filter(icb=icb, received_at__gte=start, received_at__lt=end)
-        .values_list("sender_id", "sections_missing", "contact_started_at", "received_at")
-        .order_by()
-    )
-    gathered: dict[int, list] = defaultdict(list)
-    for sender_id, missing, contact_started_at, received_at in rows.iterator():
-        gathered[sender_id].append((missing, contact_started_at, received_at))
-    rejected = dict(
-        IntakeRejection.objects.filter(icb=icb, rejected_at__gte=start, rejected_at__lt=end)
-        .values_list("sender_id")
-        .annotate(count=Count("*"))
-        .order_by()
-    )
-    organisations = Organisation.objects.in_bulk([pk for pk in set(gathered) | set(rejected) if pk])
-    for sender_id in set(gathered) | set(rejected):
-        organisation = organisations.get(sender_id)
-        counts = SenderCounts(
-            ods_code=organisation.ods_code if organisation else "",
-            name=organisation.display_name if organisation else "Unknown sender",
-            rejected=rejected.get(sender_id, 0),
+    senders = [
+        SenderCounts(
+            ods_code=score.sender.ods_code,
+            name=score.sender.display_name,
+            received=score.received,
+            rejected=score.rejected,
+            with_required_missing=score.with_required_missing,
+            sections_missing=Counter(score.sections_missing),
+            minutes=list(score.contact_to_receipt_minutes),
         )
-        for missing, contact_started_at, received_at in gathered.get(sender_id, []):
-            counts.received += 1
-            if missing:
-                counts.with_required_missing += 1
-                counts.sections_missing.update(missing)
-            if contact_started_at and received_at >= contact_started_at:
-                counts.minutes.append((received_at - contact_started_at).total_seconds() / 60)
-        by_sender[sender_id] = counts
-    return sorted(by_sender.values(), key=lambda counts: (counts.name, counts.ods_code))
+        for score in scorecard_of(icb=icb, month=month).scores
+    ]
+    return sorted(senders, key=lambda counts: (counts.name, counts.ods_code))
 
 
 def _all_senders(senders: list[SenderCounts]) -> SenderCounts:
