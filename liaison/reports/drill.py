@@ -34,11 +34,11 @@ from liaison.themes.models import Theme, ThemeMembership, ThemeStatus
 
 
 def theme_drilldown(
-    membership: Membership | None, *, theme_id, start: date, end: date
+    membership: Membership | None, *, theme_id, start: date, end: date, place_id=None
 ) -> selectors.DrillDown | None:
     """The concerns one theme's dashboard count counted (see the module docstring); None when this
     membership has no dashboard or the theme is not one its dashboard shows."""
-    scope = selectors.scope_for(membership)
+    scope = selectors.scope_for(membership, place_id=place_id)
     if scope is None or scope.icb is None or not str(theme_id or "").isdigit():
         return None
     theme = Theme.objects.filter(pk=theme_id, icb=scope.icb, status=ThemeStatus.ACTIVE).first()
@@ -47,8 +47,9 @@ def theme_drilldown(
     members = ThemeMembership.objects.filter(
         theme=theme, concern__event_date__gte=start, concern__event_date__lte=end
     ).exclude(concern__outcome=ConcernOutcome.DUPLICATE)
-    if scope.provider is not None:
-        members = members.filter(concern__about_organisation_id=scope.provider.pk)
+    condition = selectors.theme_concerns_condition(scope, prefix="concern__")
+    if condition is not None:
+        members = members.filter(condition)
     counted = dict.fromkeys(members.values_list("concern_id", flat=True), 1)
     return selectors.DrillDown(
         title=f"Theme: {theme.label}",

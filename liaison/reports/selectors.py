@@ -920,8 +920,24 @@ def themes_for_dashboard(*, scope: Scope, start: date, end: date) -> tuple[bool,
     summary = getattr(themes_selectors, "themes_summary", None)
     if summary is None or scope.icb is None:
         return False, []
-    provider_ids = [scope.provider.pk] if scope.provider is not None else None
-    return True, list(summary(icb_id=scope.icb.pk, provider_ids=provider_ids, start=start, end=end, limit=10))
+    return True, list(
+        summary(
+            icb_id=scope.icb.pk,
+            provider_ids=None,
+            concerns=theme_concerns_condition(scope, prefix="memberships__concern__"),
+            start=start,
+            end=end,
+            limit=10,
+        )
+    )
+
+
+def theme_concerns_condition(scope: Scope, *, prefix: str) -> Q | None:
+    """Which of a theme's concerns a dashboard counts: with a provider (and its sites) or a Place
+    chosen, the same concerns as the rest of the dashboard; for the whole ICB, all of its themes'."""
+    if scope.provider is None and scope.place is None:
+        return None
+    return scope.condition(prefix=prefix)
 
 
 # --- Who may read which report, the archive and subscriptions -----------------------------------

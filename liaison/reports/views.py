@@ -87,7 +87,11 @@ def drilldown(request):
     month = selectors.parse_month(request.GET.get("month"))
     if request.GET.get("measure") == "theme":
         found = drill.theme_drilldown(
-            request.membership, theme_id=request.GET.get("theme"), start=start, end=end
+            request.membership,
+            theme_id=request.GET.get("theme"),
+            start=start,
+            end=end,
+            place_id=request.GET.get("place"),
         )
     else:
         found = selectors.drilldown(

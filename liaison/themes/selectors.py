@@ -81,13 +81,15 @@ def counted_concerns() -> QuerySet[Concern]:
     return Concern.objects.exclude(outcome=ConcernOutcome.DUPLICATE)
 
 
-def _member_filter(*, provider_ids: list[int] | None, start: date, end: date) -> Q:
+def _member_filter(*, provider_ids: list[int] | None, start: date, end: date, concerns: Q | None = None) -> Q:
     condition = Q(
         memberships__concern__event_date__gte=start,
         memberships__concern__event_date__lte=end,
     ) & ~Q(memberships__concern__outcome=ConcernOutcome.DUPLICATE)
     if provider_ids is not None:
         condition &= Q(memberships__concern__about_organisation_id__in=provider_ids)
+    if concerns is not None:
+        condition &= concerns
     return condition
 
 
@@ -98,10 +100,12 @@ def themes_summary(
     start: date,
     end: date,
     limit: int = 10,
+    concerns: Q | None = None,
 ) -> list[ThemeSummary]:
     """The themes with most concerns whose event date is in [start, end], restricted to concerns about
-    ``provider_ids`` (when given) and to themes of the ICB ``icb_id`` (when given); most first."""
-    condition = _member_filter(provider_ids=provider_ids, start=start, end=end)
+    ``provider_ids`` (when given), to concerns meeting ``concerns`` (a condition on
+    ``memberships__concern__``, when given) and to themes of the ICB ``icb_id`` (when given); most first."""
+    condition = _member_filter(provider_ids=provider_ids, start=start, end=end, concerns=concerns)
     themes = Theme.objects.filter(status=ThemeStatus.ACTIVE)
     if icb_id is not None:
         themes = themes.filter(icb_id=icb_id)

@@ -71,14 +71,49 @@ def test_a_theme_count_drills_to_exactly_the_concerns_it_counts(icb, icb_analyst
 
 
 def test_a_providers_theme_count_drills_to_its_own_concerns(icb, responder, themed):
-    theme, counted, _, _ = themed
+    """A provider's themes count the concerns about it and its sites, as its heat map does."""
+    theme, counted, about_site, _ = themed
     end = date(2026, 10, 31)
     _, themes = themes_for_dashboard(scope=drill.selectors.scope_for(responder), start=OCT, end=end)
     number = next(t.concern_count for t in themes if t.id == theme.pk)
     found = drill.theme_drilldown(responder, theme_id=theme.pk, start=OCT, end=end)
-    assert found.total == number == len(counted)
+    assert found.total == number == len(counted) + 1
+    assert set(found.counted) == {c.pk for c in counted} | {about_site.pk}
     visible = set(found.concerns.values_list("pk", flat=True))
     assert visible <= set(found.counted)
+
+
+def test_with_a_place_chosen_a_theme_counts_only_that_places_providers(
+    icb, icb_analyst, themed, trust, make_breach
+):
+    """The Place filter applies to the themes as to the rest of the dashboard, and the drill-down too."""
+    from liaison.core.factories import TrustFactory
+    from liaison.directory.models import Place
+
+    theme, counted, about_site, _ = themed
+    end = date(2026, 10, 31)
+    liverpool = Place.objects.create(icb=icb, name="Liverpool")
+    wirral = Place.objects.create(icb=icb, name="Wirral")
+    trust.place = liverpool
+    trust.save(update_fields=["place"])
+    elsewhere = TrustFactory(
+        ods_code="RBL", name="WIRRAL UNIVERSITY TEACHING HOSPITAL", icb=icb, place=wirral
+    )
+    in_wirral = make_breach(["S02"], date(2026, 10, 6), about=elsewhere)
+    ThemeMembership.objects.create(theme=theme, concern=in_wirral)
+
+    for place, expected in (
+        (liverpool, {c.pk for c in counted} | {about_site.pk}),  # the site counts through its trust
+        (wirral, {in_wirral.pk}),
+        (None, {c.pk for c in counted} | {about_site.pk, in_wirral.pk}),
+    ):
+        place_id = place.pk if place else None
+        scope = drill.selectors.scope_for(icb_analyst, place_id=place_id)
+        _, themes = themes_for_dashboard(scope=scope, start=OCT, end=end)
+        number = next(t.concern_count for t in themes if t.id == theme.pk)
+        found = drill.theme_drilldown(icb_analyst, theme_id=theme.pk, start=OCT, end=end, place_id=place_id)
+        assert number == found.total == len(expected), place
+        assert set(found.counted) == expected, place
 
 
 def test_the_dashboard_theme_links_list_what_they_count(client_for, icb_analyst, themed):
