@@ -3,9 +3,11 @@
 1. Validation: Liaison's ``message_check`` (structure + BaRS minimums + PRSB sections + Pathways
    patterns) against bare ``fhir.resources`` R4B ``Bundle.model_validate`` of the same bundles,
    interleaved in the same process, median of several rounds. Target: ≤ 1.3 × bare parse.
-2. Intake: a real gunicorn server on loopback (SQLite in a temporary directory, or PostgreSQL when
-   ``BENCH_DATABASE_URL`` is set) receiving unique BaRS referrals over HTTP from concurrent clients,
-   median of several runs. Target: ≥ 100 messages/s accepted.
+2. Intake: a real gunicorn server on loopback on PostgreSQL, as the target is stated (by default
+   postgres://postgres@127.0.0.1:5432/bench_fhir, dropped and created afresh; ``BENCH_DATABASE_URL``
+   names another, used as it is; ``BENCH_DATABASE_URL=sqlite`` uses SQLite in a temporary directory),
+   receiving unique BaRS referrals over HTTP from concurrent clients, median of several runs.
+   Target: ≥ 100 messages/s accepted.
 
 The server is run as production runs it (docs/operations.md): sync workers, a new connection per
 message (sync workers do not keep connections alive), the sender's real
@@ -36,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # This script is called fhir.py: keep its own folder off the path so ``import fhir.resources`` works.
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/bench_fhir"
 VALIDATION_TARGET = 1.3
 THROUGHPUT_TARGET = 100.0
 LIAISON = str(ROOT / ".venv" / "bin" / "liaison")
@@ -130,6 +134,27 @@ def _cpu_of(pids) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def fresh_database(url: str) -> None:
+    """Drop and create the PostgreSQL database ``url`` names: a bench's own, never a shared one."""
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def _database_url(directory: Path) -> str:
+    """The bench server's database: ``BENCH_DATABASE_URL`` as given ("sqlite" for a file in
+    ``directory``), or by default the bench's own PostgreSQL database, made afresh by ``main``."""
+    chosen = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
+    if chosen == "sqlite":
+        return f"sqlite:///{directory / 'bench.sqlite3'}"
+    return chosen
+
+
 class Server:
     """gunicorn serving Liaison on loopback against a throwaway database."""
 
@@ -147,8 +172,7 @@ class Server:
             # so it never refuses, but still counted on every message, as production counts it.
             "LIAISON_RATE_LIMIT_CONCERNS": os.environ.get("LIAISON_RATE_LIMIT_CONCERNS", "off"),
             "LIAISON_RATE_LIMIT_111": os.environ.get("LIAISON_RATE_LIMIT_111", "100000000/60"),
-            "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
-            or f"sqlite:///{self.directory / 'bench.sqlite3'}",
+            "DATABASE_URL": _database_url(self.directory),
         }
         self.workers = workers
         self.worker_class = worker_class
@@ -228,8 +252,7 @@ class Server:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=30)
-        if not os.environ.get("BENCH_DATABASE_URL"):
-            shutil.rmtree(self.directory, ignore_errors=True)
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def _client(port: int, requests: list[tuple[bytes, dict]], stop: float, results: list) -> None:
@@ -336,6 +359,8 @@ def main() -> int:
     worker_class = os.environ.get("BENCH_WORKER_CLASS", "sync")
     threads = int(os.environ.get("BENCH_THREADS", "4" if worker_class == "gthread" else "1"))
     measured: list[IntakeRun] = []
+    if "BENCH_DATABASE_URL" not in os.environ:
+        fresh_database(DEFAULT_DATABASE)
     with Server(workers, worker_class, threads) as server:
         # Warm every worker (imports, connections) before measuring, as a long-running server would be.
         bench_intake(server, 3, clients)

@@ -52,7 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from bench.fhir import LIAISON, Server  # noqa: E402 (needs the path above)
+from bench.fhir import LIAISON, Server, fresh_database  # noqa: E402 (needs the path above)
 
 RATIO_TARGET = 0.5
 P95_TARGET_MS = 50.0
@@ -336,17 +336,6 @@ class SubmitServer(Server):
         script = SETUP.format(clients=self.clients)
         output = subprocess.run([LIAISON, "shell", "-c", script], **run).stdout  # noqa: S603
         self.setup = json.loads(output.strip().splitlines()[-1])
-
-
-def fresh_database(url: str) -> None:
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def check_stored(database: str, references: list[str], floor_posts: list[str]) -> list[str]:
