@@ -30,10 +30,6 @@ def _href(name: str, **query) -> str:
     return reverse(name) + (f"?{urlencode(query)}" if query else "")
 
 
-def _overdue(concerns):
-    return concerns.filter(clock__overdue_since__isnull=False, clock__stopped_at__isnull=True)
-
-
 def _concerns_reported(membership: Membership) -> list[Waiting]:
     from liaison.concerns import selectors
     from liaison.concerns.models import ConcernStatus
@@ -64,7 +60,7 @@ def _inbox(membership: Membership) -> list[Waiting]:
     from liaison.routing import selectors
 
     open_ = selectors.inbox_for(membership, scope="organisation", state="open")
-    overdue = _overdue(open_).count()
+    overdue = selectors.overdue_only(open_).count()
     return [
         Waiting(open_.count(), "open concerns are in your organisation's inbox", _href("routing:inbox")),
         Waiting(overdue, "of them are overdue", _href("routing:inbox"), urgent=bool(overdue)),
@@ -75,7 +71,7 @@ def _icb_queue(membership: Membership) -> list[Waiting]:
     from liaison.routing import selectors
 
     open_ = selectors.icb_queue(membership, selectors.IcbFilters())
-    overdue = _overdue(open_).count()
+    overdue = selectors.icb_queue(membership, selectors.IcbFilters(overdue=True)).count()
     return [
         Waiting(open_.count(), "concerns are open across the ICB", _href("routing:icb_queue")),
         Waiting(

@@ -292,6 +292,12 @@ class InSubquery(Expression):
         return f"{column_sql} = ANY(ARRAY{subquery_sql})", params
 
 
+def overdue_only(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
+    """The overdue concerns of a queue: the clock's ``queue_overdue`` column, which also puts them
+    first in every list (overdue and not stopped)."""
+    return concerns.filter(clock__queue_overdue=True)
+
+
 INBOX_SCOPES = {
     "mine": "Assigned to me",
     "service": "My service",
@@ -421,7 +427,7 @@ def icb_queue(membership: Membership | None, filters: IcbFilters) -> QuerySet[Co
     elif filters.state in ConcernStatus.values:
         concerns = concerns.filter(status=filters.state)
     if filters.overdue:
-        concerns = concerns.filter(clock__overdue_since__isnull=False, clock__stopped_at__isnull=True)
+        concerns = overdue_only(concerns)
     return _queue_base(concerns)
 
 
