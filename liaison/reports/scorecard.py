@@ -16,12 +16,16 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
 from liaison.directory.models import Organisation
 from liaison.reports.models import ReportVersion
 from liaison.reports.suppression import Cell, Table, suppress_table
+
+if TYPE_CHECKING:
+    from liaison.reports.selectors import ReportInputs
 
 ALL_SENDERS = "All senders"
 
@@ -136,10 +140,17 @@ def _median(minutes: list[float], received: Cell) -> str:
 
 
 def report_scorecard(
-    *, icb: Organisation, month: date, version: str, provider: Organisation | None = None
+    *,
+    icb: Organisation,
+    month: date,
+    version: str,
+    provider: Organisation | None = None,
+    senders: list[SenderCounts] | None = None,
 ) -> ReportScorecard:
-    """The scorecard as ``version`` shows it (see the module docstring)."""
-    senders = sender_counts(icb=icb, month=month)
+    """The scorecard as ``version`` shows it (see the module docstring). ``senders``, from
+    ``sender_counts``, saves counting again for another version of the same month."""
+    if senders is None:
+        senders = sender_counts(icb=icb, month=month)
     suppressed = version != ReportVersion.ICB
     measures = {
         name: _measure_cells(senders, [getattr(c, name) for c in senders], suppressed=suppressed)
@@ -197,12 +208,38 @@ def scorecard_summary(scorecard: ReportScorecard) -> list[dict]:
     ]
 
 
-def monthly_report_with_scorecard(
-    *, icb: Organisation, month: date, version: str, provider: Organisation | None = None
-):
-    """The monthly breach report (``selectors.monthly_report``) with the 111 scorecard as ``nhs111``."""
+@dataclass
+class MonthCounts:
+    """Everything one ICB-month's report counts, read once for all its versions."""
+
+    breaches: "ReportInputs"
+    senders: list[SenderCounts]
+
+
+def month_counts(*, icb: Organisation, month: date) -> MonthCounts:
     from liaison.reports import selectors
 
-    data = selectors.monthly_report(icb=icb, month=month, version=version, provider=provider)
-    data.nhs111 = report_scorecard(icb=icb, month=month, version=version, provider=provider)
+    return MonthCounts(
+        breaches=selectors.report_inputs(icb=icb, month=month), senders=sender_counts(icb=icb, month=month)
+    )
+
+
+def monthly_report_with_scorecard(
+    *,
+    icb: Organisation,
+    month: date,
+    version: str,
+    provider: Organisation | None = None,
+    counts: MonthCounts | None = None,
+):
+    """The monthly breach report (``selectors.monthly_report``) with the 111 scorecard as ``nhs111``;
+    ``counts``, from ``month_counts``, makes another version of the same month without counting again."""
+    from liaison.reports import selectors
+
+    data = selectors.monthly_report(
+        icb=icb, month=month, version=version, provider=provider, inputs=counts.breaches if counts else None
+    )
+    data.nhs111 = report_scorecard(
+        icb=icb, month=month, version=version, provider=provider, senders=counts.senders if counts else None
+    )
     return data

@@ -23,7 +23,12 @@ from liaison.reports.models import (
     MonthlyReportRow,
     ReportVersion,
 )
-from liaison.reports.scorecard import monthly_report_with_scorecard, scorecard_summary
+from liaison.reports.scorecard import (
+    MonthCounts,
+    month_counts,
+    monthly_report_with_scorecard,
+    scorecard_summary,
+)
 from liaison.routing.exports import safe_cell
 
 # --- Activity figures ---------------------------------------------------------------------------------
@@ -274,14 +279,23 @@ def _already_issued(*, icb, month, version, provider) -> MonthlyReport | None:
 
 @transaction.atomic
 def monthly_report_issue(
-    *, icb: Organisation, month: date, version: str, provider: Organisation | None = None, actor=None
+    *,
+    icb: Organisation,
+    month: date,
+    version: str,
+    provider: Organisation | None = None,
+    actor=None,
+    counts: MonthCounts | None = None,
 ) -> tuple[MonthlyReport, bool]:
     """Issue one version of the report: store its rows and its PDF and CSV, once. Returns the report
-    and whether it was issued now (False: it had been issued before, and is returned unchanged)."""
+    and whether it was issued now (False: it had been issued before, and is returned unchanged).
+    ``counts`` (``scorecard.month_counts``) lets every version of one month share one count."""
     existing = _already_issued(icb=icb, month=month, version=version, provider=provider)
     if existing is not None:
         return existing, False
-    data = monthly_report_with_scorecard(icb=icb, month=month, version=version, provider=provider)
+    data = monthly_report_with_scorecard(
+        icb=icb, month=month, version=version, provider=provider, counts=counts
+    )
     name = f"{icb.ods_code}/{month:%Y-%m}/{version}{'-' + provider.ods_code if provider else ''}"
     issued_at = timezone.now()
     stamp = issued_at.strftime("%Y%m%dT%H%M%S%f")
@@ -358,17 +372,18 @@ def monthly_reports_issue_and_send(*, icb: Organisation, month: date, actor=None
     from liaison.notifications.services import notify
 
     result = IssueResult()
+    counts = month_counts(icb=icb, month=month)
 
     def issue(version, provider=None):
         report, new = monthly_report_issue(
-            icb=icb, month=month, version=version, provider=provider, actor=actor
+            icb=icb, month=month, version=version, provider=provider, actor=actor, counts=counts
         )
         (result.issued if new else result.already).append(report)
         return report
 
     issue(ReportVersion.ICB)
     newsletter = issue(ReportVersion.NEWSLETTER)
-    data = selectors.monthly_report(icb=icb, month=month, version=ReportVersion.ICB)
+    data = selectors.monthly_report(icb=icb, month=month, version=ReportVersion.ICB, inputs=counts.breaches)
     provider_codes = set(data.tables["ytd"].row_keys) | set(data.tables["month"].row_keys)
     cqrg = selectors.subscriptions_for(icb=icb, audience=Audience.CQRG)
     providers = {org.ods_code: org for org in Organisation.objects.filter(ods_code__in=provider_codes)}

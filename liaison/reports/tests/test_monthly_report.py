@@ -122,6 +122,20 @@ def test_issue_and_send_reaches_subscribed_practices_and_cqrg_contacts_with_link
     assert "S02" not in body and "<5" not in body and "11" not in body.replace("/reports/archive/", "")
 
 
+def test_issuing_every_version_of_a_month_counts_once(icb, trust, october, october_111):
+    """The ICB's version, the newsletter and each provider's come from one count of the month's
+    breach events and one of its 111 messages, not one per version."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        result = services.monthly_reports_issue_and_send(icb=icb, month=OCT)
+    assert len(result.issued) >= 3
+    selects = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    assert sum('FROM "concerns_occurrence"' in sql for sql in selects) == 1
+    assert sum('FROM "nhs111_receivedmessage"' in sql for sql in selects) == 1
+
+
 def test_the_command_issues_a_month(icb, october, capsys):
     call_command("monthly_report", "--month", "2026-10", "--icb", "QYG")
     assert "QYG 2026-10: 3 issued" in capsys.readouterr().out
