@@ -224,6 +224,18 @@ def month_counts(*, icb: Organisation, month: date) -> MonthCounts:
     )
 
 
+def month_counts_for(*, icbs: list[Organisation], month: date) -> dict[int, MonthCounts]:
+    """``month_counts`` for every ICB in ``icbs``, keyed by ICB id, with one pass over the breach
+    events for all of them (the national month, as the scheduled issue makes it)."""
+    from liaison.reports import selectors
+
+    breaches = selectors.report_inputs_for_month(icbs=icbs, month=month)
+    return {
+        icb.pk: MonthCounts(breaches=breaches[icb.pk], senders=sender_counts(icb=icb, month=month))
+        for icb in icbs
+    }
+
+
 def monthly_report_with_scorecard(
     *,
     icb: Organisation,

@@ -849,12 +849,9 @@ def monthly_report(
     return data
 
 
-def monthly_reports_for_month(
-    *, icbs: list[Organisation], month: date, version: str
-) -> Iterator[MonthlyReportData]:
-    """Every ICB's report for ``month`` in one ``version`` (the national month), each exactly what
-    ``monthly_report`` gives for that ICB alone, from one pass over the period's breach events and
-    one read of the standards in force, the standards and the providers for all of them."""
+def report_inputs_for_month(*, icbs: list[Organisation], month: date) -> dict[int, ReportInputs]:
+    """``report_inputs`` for every ICB in ``icbs``, keyed by ICB id, from one pass over the period's
+    breach events and one read of the standards in force, the standards and the providers for all."""
     start, end = _report_period(month)
     windows = in_force_windows_for(list(icbs), start=start, end=end)
     counts = breach_counts_by_icb(icbs=list(icbs), start=start, end=end, windows=windows)
@@ -862,11 +859,22 @@ def monthly_reports_for_month(
     standard_ids |= {row["standard"] for rows in counts.values() for row in rows}
     standards = Standard.objects.in_bulk(list(standard_ids))
     providers = _providers({row["provider"] for rows in counts.values() for row in rows})
-    for icb in icbs:
-        inputs = ReportInputs(
+    return {
+        icb.pk: ReportInputs(
             counts=counts[icb.pk], windows=windows[icb.pk], standards=standards, providers=providers
         )
-        yield monthly_report(icb=icb, month=month, version=version, inputs=inputs)
+        for icb in icbs
+    }
+
+
+def monthly_reports_for_month(
+    *, icbs: list[Organisation], month: date, version: str
+) -> Iterator[MonthlyReportData]:
+    """Every ICB's report for ``month`` in one ``version`` (the national month), each exactly what
+    ``monthly_report`` gives for that ICB alone, from ``report_inputs_for_month``."""
+    inputs = report_inputs_for_month(icbs=icbs, month=month)
+    for icb in icbs:
+        yield monthly_report(icb=icb, month=month, version=version, inputs=inputs[icb.pk])
 
 
 def _rates(*, icb, month, providers, month_table: Table, provider) -> list[RateRow]:

@@ -364,15 +364,18 @@ class IssueResult:
     notified: int = 0
 
 
-def monthly_reports_issue_and_send(*, icb: Organisation, month: date, actor=None) -> IssueResult:
+def monthly_reports_issue_and_send(
+    *, icb: Organisation, month: date, actor=None, counts: MonthCounts | None = None
+) -> IssueResult:
     """Issue every version for an ICB-month (the ICB's own, the newsletter, one per provider with
     breaches or with CQRG contacts) and send each to its audience: subscribed practices get a link
     to the newsletter, each provider's CQRG contacts a link to their provider version. Emails carry
-    a link only. Running it again issues and sends nothing more."""
+    a link only. Running it again issues and sends nothing more. ``counts`` (``scorecard.month_counts``
+    or ``month_counts_for``) is the month as already counted; by default it is counted here, once."""
     from liaison.notifications.services import notify
 
     result = IssueResult()
-    counts = month_counts(icb=icb, month=month)
+    counts = counts or month_counts(icb=icb, month=month)
 
     def issue(version, provider=None):
         report, new = monthly_report_issue(

@@ -36,14 +36,17 @@ def issue_monthly_reports(reschedule: bool = False, today: str = "") -> dict:
     """Issue and send last month's reports for every ICB with concerns (what ``liaison monthly_report``
     does for one). Issuing is idempotent, so a repeated run sends nothing twice. With ``reschedule``
     it queues itself for the next month's first working day."""
+    from liaison.reports.scorecard import month_counts_for
     from liaison.reports.selectors import icbs_with_concerns
     from liaison.reports.services import monthly_reports_issue_and_send
 
     day = date.fromisoformat(today) if today else timezone.localdate()
     month = add_months(day.replace(day=1), -1)
     issued = 0
-    for icb in icbs_with_concerns():
-        issued += len(monthly_reports_issue_and_send(icb=icb, month=month).issued)
+    icbs = list(icbs_with_concerns())
+    counts = month_counts_for(icbs=icbs, month=month)
+    for icb in icbs:
+        issued += len(monthly_reports_issue_and_send(icb=icb, month=month, counts=counts[icb.pk]).issued)
     if reschedule:
         schedule_monthly_reports(run_after=next_run_after(timezone.now()))
     return {"month": f"{month:%Y-%m}", "issued": issued}

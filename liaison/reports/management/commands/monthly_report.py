@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from liaison.directory.models import OrganisationType
 from liaison.directory.selectors import organisation_by_ods
+from liaison.reports.scorecard import month_counts_for
 from liaison.reports.selectors import icbs_with_concerns, parse_month
 from liaison.reports.services import monthly_reports_issue_and_send
 from liaison.reports.tasks import schedule_monthly_reports
@@ -53,8 +54,11 @@ class Command(BaseCommand):
             icbs = [organisation]
         else:
             icbs = list(icbs_with_concerns())
+        counts = month_counts_for(icbs=icbs, month=chosen)
         for organisation in icbs:
-            result = monthly_reports_issue_and_send(icb=organisation, month=chosen)
+            result = monthly_reports_issue_and_send(
+                icb=organisation, month=chosen, counts=counts[organisation.pk]
+            )
             self.stdout.write(
                 f"{organisation.ods_code} {chosen:%Y-%m}: {len(result.issued)} issued, "
                 f"{len(result.already)} issued before, {result.notified} notifications"
