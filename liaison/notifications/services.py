@@ -287,20 +287,8 @@ def notify(
             row.pk for row in saved if row.status == DeliveryStatus.PENDING and row.channel == Channel.EMAIL
         ]
         if due:
-            if _queue_in_this_database():
-                enqueue_delivery(due)  # in this transaction: committed with the rows
-            else:
-                transaction.on_commit(lambda: enqueue_delivery(due), robust=True)
+            enqueue_delivery(due)  # with the rows: in this transaction, or once it commits
     return saved
-
-
-def _queue_in_this_database() -> bool:
-    """Is the delivery queue a table in Liaison's own database? Then the delivery task is written in
-    the caller's transaction (``liaison.core.tasking``)."""
-    from liaison.core.tasking import queue_in_this_database
-    from liaison.notifications.tasks import deliver_notifications
-
-    return queue_in_this_database(deliver_notifications)
 
 
 # --- Delivery -------------------------------------------------------------------------------------
@@ -314,18 +302,18 @@ def enqueue_delivery(ids: list[int] | None = None, run_after: datetime | None = 
     ``notify``), the task is one more row in that transaction: if the database refuses it, the
     change fails with it and nobody is told it was accepted.
     """
-    from liaison.core.tasking import enqueue_in_this_database
+    from liaison.core.tasking import enqueue_with_change
     from liaison.notifications.tasks import deliver_notifications
 
     task = deliver_notifications
+    arguments = {"notification_ids": list(ids) if ids is not None else None}
     try:
         if run_after is not None and task.get_backend().supports_defer:
-            task = task.using(run_after=run_after)
-        if run_after is None and _queue_in_this_database():
-            # With the other tasks of the change when it writes them together (liaison.core.tasking).
-            enqueue_in_this_database(task, notification_ids=list(ids) if ids is not None else None)
+            task.using(run_after=run_after).enqueue(**arguments)
         else:
-            task.enqueue(notification_ids=list(ids) if ids is not None else None)
+            # In the caller's transaction when the queue is in this database (with the change's other
+            # tasks when it writes them together), otherwise once it commits (liaison.core.tasking).
+            enqueue_with_change(task, **arguments)
     except Exception:
         logger.exception("Could not enqueue notification delivery; the scheduled command will send them")
 
