@@ -12,7 +12,7 @@ import dj_database_url
 from csp.constants import NONCE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from liaison.config.environment import env, env_bool, env_int, env_list
+from liaison.config.environment import env, env_bool, env_int, env_list, postgresql_statement_options
 from liaison.core.ratelimit import parse_limit
 
 BASE_DIR = Path(__file__).resolve().parent.parent  # the `liaison` package
@@ -135,6 +135,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"].update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server and statements prepared on first use, so each connection plans the
+    # hot queries once (docs/adr/0014-postgresql-prepared-statements.md). DATABASE_PREPARED_STATEMENTS=0
+    # turns this off, e.g. behind PgBouncer < 1.21 in transaction pooling mode.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update(postgresql_statement_options())
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
