@@ -37,6 +37,7 @@ from liaison.concerns.models import (
     PatientReferenceSystem,
     StaffGroup,
 )
+from liaison.core import reference
 from liaison.core.jinja_filters import nhs_date
 from liaison.core.tasking import tasks_written_together
 from liaison.directory import selectors as directory_selectors
@@ -220,12 +221,14 @@ def _length_problem(name: str, value: str) -> list[Problem]:
     return []
 
 
-def _resolve_about(code: str, *, membership: Membership, today: date) -> tuple[Organisation | None, list]:
+def _resolve_about(
+    code: str, *, membership: Membership, today: date, token: str | None
+) -> tuple[Organisation | None, list]:
     if not code:
         return None, [
             Problem("about_organisation", "Enter the organisation the concern is about", "required")
         ]
-    organisation = directory_selectors.organisation_to_report_about(code)
+    organisation = directory_selectors.organisation_to_report_about(code, token=token)
     if organisation is None:
         return None, [
             Problem(
@@ -264,6 +267,8 @@ def _resolve_about(code: str, *, membership: Membership, today: date) -> tuple[O
 
 @dataclass
 class _Checked:
+    # The reference generation the checks read at (``liaison.core.reference``): routing uses the same.
+    reference_token: str | None = None
     about: Organisation | None = None
     specialty: object = None
     code_in_force: object = None
@@ -275,7 +280,7 @@ def _check(
 ) -> tuple[_Checked, list[Problem]]:
     """Every problem with a submission, in the order of the form, and what it resolved to."""
     problems: list[Problem] = []
-    checked = _Checked()
+    checked = _Checked(reference_token=reference.token() if submission.about_organisation else None)
     if submission.part not in ConcernPart.values:
         problems.append(
             Problem(
@@ -285,7 +290,7 @@ def _check(
             )
         )
     checked.about, about_problems = _resolve_about(
-        submission.about_organisation, membership=membership, today=today
+        submission.about_organisation, membership=membership, today=today, token=checked.reference_token
     )
     problems += about_problems
     if submission.specialty:
@@ -446,6 +451,7 @@ def submit_concern(
                 standard_ids=[item.standard.pk for item in checked.standards],
                 events_before=[submitted],
                 audit_before=[audited],
+                reference_token=checked.reference_token,
             )
             _enqueue_theme_assignment(concern.pk)
     except IntegrityError:
@@ -542,13 +548,20 @@ def _enqueue_theme_assignment(concern_id: int) -> None:
 
 
 def route_new_concern_integration(
-    *, concern: Concern, actor, standard_ids: list[int] | None = None, events_before=(), audit_before=()
+    *,
+    concern: Concern,
+    actor,
+    standard_ids: list[int] | None = None,
+    events_before=(),
+    audit_before=(),
+    reference_token: str | None = None,
 ) -> None:
     """Hand a new concern to routing, inside the submitting transaction: a concern that cannot be
     routed is not half-stored. Routing assigns responders, starts the clocks and queues notifications.
     ``standard_ids``: the standards just stored with it, so routing need not read them back;
     ``events_before``: its unsaved SUBMITTED event, which routing stores with its ROUTED event;
-    ``audit_before``: its unsaved audit event, which routing stores with the decision's."""
+    ``audit_before``: its unsaved audit event, which routing stores with the decision's;
+    ``reference_token``: the reference generation the submission's checks read at, if they did."""
     from liaison.routing.services import route_new_concern
 
     route_new_concern(
@@ -557,6 +570,7 @@ def route_new_concern_integration(
         standard_ids=standard_ids,
         events_before=events_before,
         audit_before=audit_before,
+        reference_token=reference_token,
     )
 
 

@@ -1,4 +1,4 @@
-"""Core tables: the rate-limit counters."""
+"""Core tables: the rate-limit counters and the reference-data generation."""
 
 from django.db import models
 
@@ -20,3 +20,20 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count} since {self.window_start}"
+
+
+class ReferenceGeneration(models.Model):
+    """A token that database triggers change with every write to reference data.
+
+    See ``liaison.core.reference``: web processes keep routing's reference data while the token
+    stands. One row per kind of reference data (today only ``routing``).
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    token = models.CharField(max_length=40)
+
+    class Meta:
+        db_table = "liaison_reference_generation"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.token}"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from liaison.core.reference import Kept
 from liaison.directory.models import (
     Contact,
     ContactRole,
@@ -101,19 +102,27 @@ def organisation_by_ods(code: str) -> Organisation | None:
     )
 
 
-def organisation_to_report_about(code: str) -> Organisation | None:
+def organisation_to_report_about(code: str, *, token: str | None = None) -> Organisation | None:
     """The organisation with this ODS code and its ICB: what submitting and routing a concern read.
 
-    One query joining only the ICB and its clock policy (which starts the new concern's clocks).
-    ``organisation_by_ods`` joins five tables, and PostgreSQL spends longer planning that join than
-    running it; the submit path needs none of the others (a trust site's parent, when routing needs
-    it, is one more primary-key read).
+    One query joining only the ICB and its clock policy (which starts the new concern's clocks), and
+    its trust for a trust site (routing sends a site's concerns to its trust). With the reference
+    generation ``token`` (``liaison.core.reference``) the answer is kept in this process while the
+    token stands, so a submission reads it once per change to the directory, not once per concern.
+    Callers share the kept organisation and must not change it.
     """
     code = (code or "").strip().upper()
     if not code:
         return None
+    return _ABOUT.get(code, lambda: _organisation_to_report_about(code), token=token)
+
+
+_ABOUT = Kept(limit=8192)
+
+
+def _organisation_to_report_about(code: str) -> Organisation | None:
     try:
-        return Organisation.objects.select_related("icb", "icb__clock_policy").get(ods_code=code)
+        return Organisation.objects.select_related("icb", "icb__clock_policy", "parent").get(ods_code=code)
     except Organisation.DoesNotExist:
         return None
 

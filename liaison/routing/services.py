@@ -25,6 +25,8 @@ from liaison.concerns.models import (
     ConcernOutcome,
     ConcernStatus,
 )
+from liaison.core import reference
+from liaison.core.reference import Kept
 from liaison.directory.models import Contact, ContactRole, Organisation, OrganisationType
 from liaison.privacy.detection import log_detections, scan_text
 from liaison.routing.clocks import add_working_days, working_days_between
@@ -196,27 +198,29 @@ def _blank_or_in(name: str, values) -> Q:
     return Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__in": values})
 
 
-def candidate_rules(facts: ConcernFacts) -> list[RoutingRule]:
-    """The active rules of the concern's ICBs that can match it: one query on one table.
+def candidate_rules(facts: ConcernFacts, *, token: str | None = None) -> list[RoutingRule]:
+    """The active rules of the concern's ICBs that match it, in the order they were made.
 
-    The database narrows by every criterion (blank matches anything) and ``rules_winning`` checks
-    each rule again. No joins and no ordering by ICB name: planning a join of the rule's seven
-    related tables took PostgreSQL longer than the whole rest of routing. Rules come back in the
-    order they were made; precedence never depends on that order.
+    An ICB's active rules, with everything their explanation and recipient read, are kept in this
+    process while the reference generation ``token`` stands (``liaison.core.reference``: any write
+    to a rule, or to the organisations, contacts, members and users they name, changes it), and
+    matched here. ``rules_winning`` picks the most specific; precedence never depends on the order.
     """
-    return list(
-        RoutingRule.objects.active()
-        .select_related(*RULE_JOINED)
-        .filter(
-            _blank_or_in("about_organisation", facts.organisation_ids),
-            _blank_or_in("specialty", [facts.specialty_id]),
-            _blank_or_in("standard", facts.standard_ids),
-            Q(aspect_of_care="") | Q(aspect_of_care=facts.aspect_of_care),
-            _blank_or_in("place", facts.place_ids),
-            icb_id__in=facts.icb_ids,
-        )
-        .order_by("id")
+    icb_ids = tuple(sorted(facts.icb_ids))
+    rules = _ACTIVE_RULES.get(icb_ids, lambda: _active_rules_of(icb_ids), token=token)
+    return [rule for rule in rules if rule_matches(rule, facts)]
+
+
+def _active_rules_of(icb_ids: tuple[int, ...]) -> list[RoutingRule]:
+    """Every active rule of these ICBs, made ready to explain and to assign (four queries at most)."""
+    rules = list(
+        RoutingRule.objects.active().filter(icb_id__in=icb_ids).select_related(*RULE_JOINED).order_by("id")
     )
+    prefetch_related_objects(rules, *RULE_DETAILS)
+    return rules
+
+
+_ACTIVE_RULES = Kept(limit=512)
 
 
 # What the explanation and the recipient of a winning rule read: the three most rules fill in come
@@ -249,7 +253,41 @@ def _organisation_for_defaults(about: Organisation) -> Organisation:
 Members = dict[tuple[int, str], list]
 
 
-def _default_assignments(concern: Concern) -> tuple[list[dict], str, str, Members]:
+def _responding_members(organisation_id: int, roles: tuple[str, ...]) -> list:
+    """Active members with one of ``roles`` at the organisation (all roles for ``("",)``), with
+    their users and notification preferences, by role then id: (role, user) pairs."""
+    members = Membership.objects.active().filter(organisation_id=organisation_id, user__is_active=True)
+    if "" not in roles:
+        members = members.filter(role__in=roles)
+    return [
+        (membership.role, membership.user)
+        for membership in members.select_related(*MEMBER_JOINED).order_by("role", "id")
+    ]
+
+
+def _whos_who_leads(organisation: Organisation) -> list[Contact]:
+    """The organisation's active who's-who interface leads and service leads, with their service."""
+    contacts = list(
+        Contact.objects.filter(
+            organisation=organisation,
+            is_active=True,
+            role__in=[ContactRole.INTERFACE_LEAD, ContactRole.SERVICE_LEAD],
+        )
+        .select_related("user", "user__notification_preference", "service")
+        .order_by("role", "name", "id")
+    )
+    for contact in contacts:
+        contact.organisation = organisation
+    return contacts
+
+
+# Who responds for an organisation, kept like the rules: {(organisation id, roles): [(role, user)]}
+# and {organisation id: [Contact]}.
+_MEMBERS = Kept(limit=4096)
+_LEADS = Kept(limit=4096)
+
+
+def _default_assignments(concern: Concern, *, token: str | None) -> tuple[list[dict], str, str, Members]:
     """No rule matched: the organisation's default recipients, with the reason in words.
 
     1. Responders and interface leads who are members of the about-organisation (its trust for
@@ -264,13 +302,13 @@ def _default_assignments(concern: Concern) -> tuple[list[dict], str, str, Member
     organisation = _organisation_for_defaults(concern.about_organisation)
     name = organisation.display_name
     members: Members = {}
-    for membership in (
-        Membership.objects.active()
-        .filter(organisation=organisation, role__in=RESPONDING_ROLES, user__is_active=True)
-        .select_related(*MEMBER_JOINED)
-        .order_by("role", "id")
-    ):
-        members.setdefault((organisation.pk, membership.role), []).append(membership.user)
+    responding = _MEMBERS.get(
+        (organisation.pk, RESPONDING_ROLES),
+        lambda: _responding_members(organisation.pk, RESPONDING_ROLES),
+        token=token,
+    )
+    for role, user in responding:
+        members.setdefault((organisation.pk, role), []).append(user)
     if members:
         ordered = [role for role in RESPONDING_ROLES if (organisation.pk, role) in members]
         return (
@@ -280,23 +318,15 @@ def _default_assignments(concern: Concern) -> tuple[list[dict], str, str, Member
             f"its {' and '.join(Role(role).label.lower() + 's' for role in ordered)} on Liaison.",
             members,
         )
-    contacts = list(
-        Contact.objects.filter(
-            organisation=organisation,
-            is_active=True,
-            role__in=[ContactRole.INTERFACE_LEAD, ContactRole.SERVICE_LEAD],
-        )
-        .filter(
-            Q(role=ContactRole.INTERFACE_LEAD)
-            | Q(service__isnull=True)
-            | Q(service__specialty_id=concern.specialty_id)
-        )
-        .select_related("user")
-        .order_by("role", "name", "id")
-    )
+    contacts = [
+        contact
+        for contact in _LEADS.get(organisation.pk, lambda: _whos_who_leads(organisation), token=token)
+        # Service leads for the concern's specialty, or for no one service; interface leads always.
+        if contact.role == ContactRole.INTERFACE_LEAD
+        or contact.service_id is None
+        or (concern.specialty_id is not None and contact.service.specialty_id == concern.specialty_id)
+    ]
     if contacts:
-        for contact in contacts:
-            contact.organisation = organisation
         names = ", ".join(f"{contact.name} ({contact.get_role_display()})" for contact in contacts)
         return (
             [
@@ -362,11 +392,13 @@ def assignment_recipients(assignment: Assignment) -> tuple[list, list[str]]:
     return [membership.user for membership in memberships.select_related("user")], []
 
 
-def _assignments_recipients(assignments: list[Assignment], members: Members) -> tuple[list, list[str]]:
-    """``assignment_recipients`` for every assignment of one routing, with one query at most.
+def _assignments_recipients(
+    assignments: list[Assignment], members: Members, *, token: str | None
+) -> tuple[list, list[str]]:
+    """``assignment_recipients`` for every assignment of one routing.
 
     Role assignments whose members routing has already read (``members``) are not read again; the
-    rest are read together.
+    rest come from the members kept for the reference generation ``token``.
     """
     wanted = [
         (assignment.organisation_id, assignment.role)
@@ -375,21 +407,19 @@ def _assignments_recipients(assignments: list[Assignment], members: Members) -> 
     ]
     missing = [key for key in wanted if key not in members]
     if missing:
-        members = {**members, **{key: [] for key in missing}}
-        condition = Q()
+        members = dict(members)
         for organisation_id, role in missing:
-            condition |= (
-                Q(organisation_id=organisation_id, role=role) if role else Q(organisation_id=organisation_id)
-            )
-        for membership in (
-            Membership.objects.active()
-            .filter(condition, user__is_active=True)
-            .select_related(*MEMBER_JOINED)
-            .order_by("role", "id")
-        ):
-            for organisation_id, role in missing:
-                if membership.organisation_id == organisation_id and role in ("", membership.role):
-                    members[(organisation_id, role)].append(membership.user)
+            roles = (role,)
+            members[(organisation_id, role)] = [
+                user
+                for _, user in _MEMBERS.get(
+                    (organisation_id, roles),
+                    lambda organisation_id=organisation_id, roles=roles: _responding_members(
+                        organisation_id, roles
+                    ),
+                    token=token,
+                )
+            ]
     users, emails = [], []
     for assignment in assignments:
         if assignment.user_id:
@@ -411,6 +441,7 @@ def route_concern(
     standard_ids: Collection[int] | None = None,
     events_before: Sequence[ConcernEvent] = (),
     audit_before: Sequence = (),
+    reference_token: str | None = None,
 ) -> RoutingDecision:
     """Work out who the concern goes to, assign it, and explain why. Never raises for want of a rule.
 
@@ -419,18 +450,21 @@ def route_concern(
     nothing earlier to end; ``standard_ids`` are its breached standards, if the caller has them;
     ``events_before`` are unsaved events of the caller's that come before ROUTED in the timeline
     (the SUBMITTED event), stored with it in one insert; ``audit_before`` likewise, unsaved audit
-    events of the caller's (``audit_event``), stored with the decision's in one insert.
+    events of the caller's (``audit_event``), stored with the decision's in one insert;
+    ``reference_token``: the reference generation the caller read the concern's organisation at
+    (``liaison.core.reference``), else it is read here. Rules and recipients are kept per process
+    while it stands.
     """
     now = timezone.now()
+    token = reference_token if reference_token is not None else reference.token()
     facts = concern_facts(concern, standard_ids=standard_ids)
-    winners, matched = rules_winning(candidate_rules(facts), facts)
+    winners, matched = rules_winning(candidate_rules(facts, token=token), facts)
     members: Members = {}
     if winners:
-        prefetch_related_objects(winners, *RULE_DETAILS)
         targets = [_rule_assignment(rule) for rule in winners]
         fallback, explanation = "", _rule_explanation(winners, matched)
     else:
-        targets, fallback, explanation, members = _default_assignments(concern)
+        targets, fallback, explanation, members = _default_assignments(concern, token=token)
     explanation = f"{reason_prefix} {explanation}".strip()
 
     if not first:
@@ -486,7 +520,7 @@ def route_concern(
             ),
         ]
     )
-    users, emails = _assignments_recipients(assignments, members)
+    users, emails = _assignments_recipients(assignments, members, token=token)
     _notify(
         kind="concern_assigned", concern=concern, users=_unique(users), emails=_unique(emails), actor=actor
     )
@@ -505,6 +539,7 @@ def route_new_concern(
     standard_ids: Collection[int] | None = None,
     events_before: Sequence[ConcernEvent] = (),
     audit_before: Sequence = (),
+    reference_token: str | None = None,
 ) -> RoutingDecision:
     """Route a concern just submitted (never routed before) and start its clocks.
 
@@ -513,7 +548,8 @@ def route_new_concern(
     records a ROUTED event whose reason says why it went to them, and queues the notifications.
     Never raises because no rule matches. ``standard_ids``: the standards the submission breached,
     so they are not read back; ``events_before``: the unsaved SUBMITTED event, stored with ROUTED;
-    ``audit_before``: the submission's unsaved audit event, stored with the decision's.
+    ``audit_before``: the submission's unsaved audit event, stored with the decision's;
+    ``reference_token``: the reference generation the submission's checks read at.
     """
     decision = route_concern(
         concern=concern,
@@ -522,6 +558,7 @@ def route_new_concern(
         standard_ids=standard_ids,
         events_before=events_before,
         audit_before=audit_before,
+        reference_token=reference_token,
     )
     clock_start(concern=concern, started_on=timezone.localdate(concern.submitted_at), first=True)
     return decision

@@ -3,12 +3,22 @@
 import itertools
 
 import pytest
+from django.db import connection
+from django.utils import timezone
 
-from liaison.accounts.models import Role
+from liaison.accounts.models import Membership, Role
 from liaison.audit.models import AuditEvent
 from liaison.concerns.models import AspectOfCare, ConcernEvent, ConcernEventKind
-from liaison.core.factories import TrustFactory
-from liaison.directory.models import Contact, ContactRole, OrganisationType, Place, Specialty
+from liaison.core.factories import TrustFactory, UserFactory
+from liaison.directory.models import (
+    Contact,
+    ContactRole,
+    OrganisationService,
+    OrganisationType,
+    Place,
+    Specialty,
+)
+from liaison.notifications.models import Notification
 from liaison.routing import services
 from liaison.routing.models import CRITERION_WEIGHTS, Assignment, ConcernClock, RoutingRule, RoutingRuleChange
 from liaison.standards.models import Standard
@@ -247,6 +257,65 @@ class TestDefaults:
         decision = services.route_new_concern(concern=concern, actor=None)
         assert decision.fallback == "everyone"
         assert concern.assignments.active().get().organisation == lonely
+
+    def test_service_leads_for_the_concerns_specialty_or_no_one_service(self, make_concern, trust):
+        cardiology = Specialty.objects.create(code="T320", name="Test cardiology")
+        dermatology = Specialty.objects.create(code="T330", name="Test dermatology")
+        heart = OrganisationService.objects.create(organisation=trust, specialty=cardiology)
+        skin = OrganisationService.objects.create(organisation=trust, specialty=dermatology)
+        general = Contact.objects.create(organisation=trust, role=ContactRole.SERVICE_LEAD, name="A General")
+        heart_lead = Contact.objects.create(
+            organisation=trust, role=ContactRole.SERVICE_LEAD, name="B Heart", service=heart
+        )
+        Contact.objects.create(organisation=trust, role=ContactRole.SERVICE_LEAD, name="C Skin", service=skin)
+        for specialty, expected in ((cardiology, [general, heart_lead]), (None, [general])):
+            concern = make_concern(specialty=specialty)
+            services.route_new_concern(concern=concern, actor=None)
+            assert [a.contact for a in concern.assignments.active().order_by("id")] == expected, specialty
+
+
+class TestKeptReferenceData:
+    """Rules and recipients are kept per process while the reference generation stands: a change
+    made any way at all, even behind the application's back, routes the very next concern."""
+
+    def test_a_responder_added_without_the_application_gets_the_next_concern(self, make_concern, icb, trust):
+        first = make_concern()
+        services.route_new_concern(concern=first, actor=None)
+        assert first.assignments.active().get().organisation == icb  # nobody at the trust yet
+        responder = UserFactory()
+        Membership.objects.bulk_create([Membership(user=responder, organisation=trust, role=Role.RESPONDER)])
+        second = make_concern()
+        services.route_new_concern(concern=second, actor=None)
+        assert [(a.organisation, a.role) for a in second.assignments.active()] == [(trust, Role.RESPONDER)]
+        assert Notification.objects.filter(concern=second, recipient_user=responder).exists()
+
+    def test_a_rule_retired_in_plain_sql_stops_routing_at_once(self, make_concern, icb, trust, responder):
+        other = TrustFactory(icb=icb)
+        rule = services.routing_rule_create(
+            icb=icb,
+            actor=None,
+            about_organisation=trust,
+            recipient_organisation=other,
+            recipient_role=Role.RESPONDER,
+        )
+        first = make_concern()
+        services.route_new_concern(concern=first, actor=None)
+        assert list(first.routing_decisions.get().rules.all()) == [rule]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE routing_routingrule SET retired_at = %s WHERE id = %s", [timezone.now(), rule.pk]
+            )
+        second = make_concern()
+        decision = services.route_new_concern(concern=second, actor=None)
+        assert decision.fallback == "organisation_members"
+        assert [a.organisation for a in second.assignments.active()] == [trust]
+
+    def test_a_renamed_contact_is_named_as_renamed(self, make_concern, trust):
+        lead = Contact.objects.create(organisation=trust, role=ContactRole.INTERFACE_LEAD, name="Sam Jones")
+        services.route_new_concern(concern=make_concern(), actor=None)
+        Contact.objects.filter(pk=lead.pk).update(name="Sam Jones-Smith")
+        decision = services.route_new_concern(concern=make_concern(), actor=None)
+        assert "Sam Jones-Smith (Interface lead)" in decision.explanation
 
 
 def test_routing_records_event_audit_and_clock(make_concern, responder):
