@@ -332,7 +332,9 @@ def _standard_problems(submission: ConcernSubmission, checked: _Checked, *, date
         # The standards in force depend on the organisation and the date: check them once both are right.
         return []
     checked.code_in_force = standards_selectors.code_of_conduct_for(
-        icb=directory_selectors.icb_of(checked.about), day=submission.event_date
+        icb=directory_selectors.icb_of(checked.about),
+        day=submission.event_date,
+        token=checked.reference_token,
     )
     by_code = {item.code.upper(): item for item in checked.code_in_force.standards}
     problems = []

@@ -1,8 +1,9 @@
 """Reference data kept in each web process while it stands unchanged.
 
 Submitting a concern reads the same reference data every time: the organisation it is about with its
-ICB's clock policy, the ICB's routing rules, and who responds for an organisation (its members and
-its who's-who contacts, with their users and notification preferences). Read through the ORM that
+ICB's clock policy, the Code of Conduct in force there, the ICB's routing rules, and who responds for
+an organisation (its members and its who's-who contacts, with their users and notification
+preferences). Read through the ORM that
 was most of a submission's work, though the data changes a few times a day at most.
 
 So those reads are kept in the process, keyed by a **generation token** that the database itself
@@ -41,6 +42,10 @@ COVERED: dict[str, tuple[str, ...] | None] = {
     "directory_organisationservice": None,
     "directory_contact": None,
     "standards_standard": None,
+    "standards_standardtimelimit": None,
+    "standards_codeofconduct": None,
+    "standards_codeofconductversion": None,
+    "standards_codestandard": None,
     "routing_routingrule": None,
     "routing_clockpolicy": None,
     "accounts_membership": None,

@@ -9,6 +9,7 @@ from datetime import date
 
 from django.db.models import Count, Prefetch, Q, Subquery
 
+from liaison.core.reference import Kept
 from liaison.directory.models import Organisation, OrganisationType
 from liaison.standards.models import (
     CodeOfConduct,
@@ -188,14 +189,30 @@ def version_entries(*, version: CodeOfConductVersion, day: date) -> list[Standar
     return [_entry_in_force(entry, day) for entry in _version_entry_rows(version)]
 
 
-def code_of_conduct_for(*, icb: Organisation | None, day: date) -> CodeOfConductInForce:
+def code_of_conduct_for(
+    *, icb: Organisation | None, day: date, token: str | None = None
+) -> CodeOfConductInForce:
     """The standards in force in ``icb`` on ``day``: its Code's version then in force, else the baseline.
 
-    One query for a Code: the version in force, with the registry's generation. Its standards and
-    their time limits are kept in this process (they are read on every Part B submission) and read
-    again, two queries more, when the version or the generation differs from last time. Two queries
-    for the baseline.
+    With the reference generation ``token`` (``liaison.core.reference``; a submission reads it once
+    for all its reference data) the answer is kept in this process while the token stands: any
+    write to a standard, a time limit or a Code changes it. Without a token: one query for a Code,
+    the version in force with the registry's generation (its standards and their time limits are
+    kept while the generation stands, else two queries more); two queries for the baseline.
     """
+    if token is not None:
+        return _CODES_IN_FORCE.get(
+            (icb.pk if icb is not None else None, day),
+            lambda: _code_of_conduct_for(icb=icb, day=day),
+            token=token,
+        )
+    return _code_of_conduct_for(icb=icb, day=day)
+
+
+_CODES_IN_FORCE = Kept(limit=2048)
+
+
+def _code_of_conduct_for(*, icb: Organisation | None, day: date) -> CodeOfConductInForce:
     version = _version_in_force_with_generation(icb=icb, day=day) if icb is not None else None
     if version is None:
         baseline = national_baseline(day=day)

@@ -25,20 +25,19 @@ pytestmark = pytest.mark.django_db
 # Everything one Part B form submission does, middleware included (42 before the submit path was
 # first reworked, 29 before the second, 20 before the third): the session, the user and the
 # membership (whose user is the one just read); the rate-limit count (one upsert); the reference
-# generation token (the about-organisation with its ICB and clock policy, the routing rules and the
-# responders are kept in the process while it stands: liaison.core.reference); the Code of Conduct
-# version in force with the registry's generation (its standards and time limits are kept likewise);
-# then in one transaction the concern, its standard and occurrence, the decision, the assignments,
-# the SUBMITTED and ROUTED events (one insert), the submission's and the decision's audit events
-# (one insert), the outbox rows, the clock, and the delivery and theme-placement tasks (one insert).
-# The session is not written: nothing in it changed within the minute. Savepoints are counted too
-# (the test runs inside a transaction).
-FORM_QUERIES = 18
+# generation token (the about-organisation with its ICB and clock policy, the Code of Conduct in
+# force, the routing rules and the responders are kept in the process while it stands:
+# liaison.core.reference); then in one transaction the concern, its standard and occurrence, the
+# decision, the assignments, the SUBMITTED and ROUTED events (one insert), the submission's and the
+# decision's audit events (one insert), the outbox rows, the clock, and the delivery and
+# theme-placement tasks (one insert). The session is not written: nothing in it changed within the
+# minute. Savepoints are counted too (the test runs inside a transaction).
+FORM_QUERIES = 17
 # Through a rule: one more row, the decision's rule.
 FORM_QUERIES_BY_RULE = FORM_QUERIES + 1
 # The API: a token instead of a session (the token with its user, then the membership), the
 # idempotency key's look-up and record, and the concern read back for the answer (four queries).
-API_QUERIES = 23
+API_QUERIES = 22
 
 
 def _submit_form(client, valid_submission, n: int):

@@ -2,6 +2,8 @@
 covered table, whoever writes; what is kept under an older token is never served; routing sees a
 change at once, even one made behind the application's back (H-10)."""
 
+from datetime import date
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -14,7 +16,14 @@ from liaison.core.factories import ICBFactory, TrustFactory, UserFactory
 from liaison.directory.models import Contact, ContactRole, OrganisationService, Place, Specialty
 from liaison.notifications.models import NotificationPreference
 from liaison.routing.models import ClockPolicy, RoutingRule
-from liaison.standards.models import Standard
+from liaison.standards.models import (
+    CodeOfConduct,
+    CodeOfConductVersion,
+    CodeStandard,
+    Standard,
+    StandardTimeLimit,
+    TimeLimitUnit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +31,13 @@ pytestmark = pytest.mark.django_db
 def _builders(icb, trust):
     """How to make one more row of each covered table (it must be deletable again)."""
     specialty = Specialty.objects.create(code="T99", name="Test specialty")
+    standard = Standard.objects.create(
+        code="T02", slug="t02", title="Another test standard", requirement="Do it too.", source="Test"
+    )
+    code = CodeOfConduct.objects.create(icb=icb, title="The test Code")
+    version = CodeOfConductVersion.objects.create(
+        code_of_conduct=code, version="1.0", effective_from=date(2026, 1, 1)
+    )
     return {
         "directory_organisation": lambda: TrustFactory(icb=icb),
         "directory_place": lambda: Place.objects.create(name="Test Place", icb=icb),
@@ -35,6 +51,18 @@ def _builders(icb, trust):
         "standards_standard": lambda: Standard.objects.create(
             code="T01", slug="t01", title="A test standard", requirement="Do it.", source="Test"
         ),
+        "standards_standardtimelimit": lambda: StandardTimeLimit.objects.create(
+            standard=standard, amount=5, unit=TimeLimitUnit.WORKING_DAYS, in_force_from=date(2026, 1, 1)
+        ),
+        "standards_codeofconduct": lambda: CodeOfConduct.objects.create(
+            icb=ICBFactory(), title="A test Code"
+        ),
+        "standards_codeofconductversion": lambda: CodeOfConductVersion.objects.create(
+            code_of_conduct=CodeOfConduct.objects.create(icb=ICBFactory(), title="Another Code"),
+            version="9.9",
+            effective_from=date(2026, 1, 1),
+        ),
+        "standards_codestandard": lambda: CodeStandard.objects.create(version=version, standard=standard),
         "routing_routingrule": lambda: RoutingRule.objects.create(
             icb=icb, recipient_organisation=trust, recipient_role=Role.RESPONDER
         ),
@@ -133,3 +161,26 @@ class TestKept:
         for key in range(5):
             kept.get(key, lambda key=key: key, token="a")
         assert len(kept._entries) <= 2
+
+
+def test_a_time_limit_changed_in_plain_sql_is_in_force_for_the_next_submission(icb):
+    """H-08: the Code of Conduct kept for submissions follows any change to a time limit at once."""
+    from liaison.standards.selectors import code_of_conduct_for
+
+    standard = Standard.objects.create(
+        code="T03", slug="t03", title="Letters within a week", requirement="Send it.", source="Test"
+    )
+    limit = StandardTimeLimit.objects.create(
+        standard=standard, amount=7, unit=TimeLimitUnit.CALENDAR_DAYS, in_force_from=date(2026, 1, 1)
+    )
+    day = date(2026, 6, 1)
+
+    def amount() -> int:
+        code = code_of_conduct_for(icb=icb, day=day, token=reference.token())
+        return next(item.time_limit.amount for item in code.standards if item.code == "T03")
+
+    assert amount() == 7
+    assert amount() == 7  # kept
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE standards_standardtimelimit SET amount = 3 WHERE id = %s", [limit.pk])
+    assert amount() == 3
