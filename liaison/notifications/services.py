@@ -76,6 +76,7 @@ from django.utils import timezone
 from liaison.accounts.models import User
 from liaison.audit.models import AuditAction
 from liaison.audit.services import audit_record
+from liaison.core.reference import Kept
 from liaison.notifications.emails import email_for
 from liaison.notifications.models import (
     Channel,
@@ -145,7 +146,20 @@ def _frequency_read_with(user: User) -> str | None:
     return preference.email_frequency if preference is not None else EmailFrequency.IMMEDIATE
 
 
-def _resolve_recipients(recipients: Iterable) -> list[_Recipient]:
+def _users_with_addresses(addresses: tuple[str, ...]) -> list[User]:
+    return list(
+        User.objects.filter(is_active=True, email__in=list(addresses)).select_related(
+            "notification_preference"
+        )
+    )
+
+
+# {addresses: [users]}, kept while the reference generation stands (liaison.core.reference: any
+# write to a user's address or active flag, or to a notification preference, changes it).
+_USERS_BY_ADDRESS = Kept(limit=4096)
+
+
+def _resolve_recipients(recipients: Iterable, *, token: str | None = None) -> list[_Recipient]:
     users: dict[int, User] = {}
     addresses: dict[str, str] = {}
     for recipient in recipients:
@@ -160,7 +174,8 @@ def _resolve_recipients(recipients: Iterable) -> list[_Recipient]:
             raise TypeError(f"A recipient must be a User or an email address, not {type(recipient).__name__}")
     if addresses:
         # A directory contact who is also a user hears as that user (in-app too, the user's preference).
-        for user in User.objects.filter(is_active=True, email__in=list(addresses.values())):
+        wanted = tuple(sorted(addresses.values()))
+        for user in _USERS_BY_ADDRESS.get(wanted, lambda: _users_with_addresses(wanted), token=token):
             users.setdefault(user.pk, user)
         known = {user.email.lower() for user in users.values() if user.email}
         addresses = {lower: address for lower, address in addresses.items() if lower not in known}
@@ -242,10 +257,13 @@ def notify(
     link_path: str,
     organisation=None,
     key: str | None = None,
+    reference_token: str | None = None,
 ) -> list[Notification]:
     """Write outbox rows for ``kind`` to ``recipients`` in the caller's transaction; deliver after commit.
 
-    See the module docstring for the arguments and the kinds.
+    See the module docstring for the arguments and the kinds. ``reference_token``: the reference
+    generation the caller read its recipients at (``liaison.core.reference``), so which addresses
+    belong to users is kept in the process while it stands.
     """
     if kind not in NotificationKind.values or kind == NotificationKind.DAILY_DIGEST:
         raise ValueError(f"Unknown notification kind {kind!r}: see liaison.notifications.services")
@@ -269,7 +287,7 @@ def notify(
     # No savepoint: inside the caller's transaction a failure here fails the whole change anyway.
     with transaction.atomic(savepoint=False):
         rows = []
-        for recipient in _resolve_recipients(recipients):
+        for recipient in _resolve_recipients(recipients, token=reference_token):
             rows.extend(_rows_for(recipient, common, key, now))
         if not rows:
             return []

@@ -48,7 +48,16 @@ from liaison.routing.models import (
 # --- Notifications: the one place routing hands work to the outbox --------------------------------
 
 
-def _notify(*, kind: str, concern: Concern, users=(), emails=(), actor=None, key: str | None = None) -> None:
+def _notify(
+    *,
+    kind: str,
+    concern: Concern,
+    users=(),
+    emails=(),
+    actor=None,
+    key: str | None = None,
+    reference_token: str | None = None,
+) -> None:
     """Queue a notification about ``concern`` for ``users`` (and addresses of people not on Liaison).
 
     Only a kind and a link travel: the notifications app never puts free text or patient
@@ -59,7 +68,14 @@ def _notify(*, kind: str, concern: Concern, users=(), emails=(), actor=None, key
     recipients = [user for user in users if user is not None and user != actor] + list(emails)
     if not recipients:
         return
-    notify(kind=kind, recipients=recipients, concern=concern, link_path=case_link(concern), key=key)
+    notify(
+        kind=kind,
+        recipients=recipients,
+        concern=concern,
+        link_path=case_link(concern),
+        key=key,
+        reference_token=reference_token,
+    )
 
 
 def case_link(concern: Concern) -> str:
@@ -522,7 +538,12 @@ def route_concern(
     )
     users, emails = _assignments_recipients(assignments, members, token=token)
     _notify(
-        kind="concern_assigned", concern=concern, users=_unique(users), emails=_unique(emails), actor=actor
+        kind="concern_assigned",
+        concern=concern,
+        users=_unique(users),
+        emails=_unique(emails),
+        actor=actor,
+        reference_token=token,
     )
     return decision
 

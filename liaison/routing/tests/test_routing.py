@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from liaison.accounts.models import Membership, Role
+from liaison.accounts.models import Membership, Role, User
 from liaison.audit.models import AuditEvent
 from liaison.concerns.models import AspectOfCare, ConcernEvent, ConcernEventKind
 from liaison.core.factories import TrustFactory, UserFactory
@@ -309,6 +309,26 @@ class TestKeptReferenceData:
         decision = services.route_new_concern(concern=second, actor=None)
         assert decision.fallback == "organisation_members"
         assert [a.organisation for a in second.assignments.active()] == [trust]
+
+    def test_a_contacts_address_that_becomes_a_users_is_told_as_that_user(self, make_concern, trust):
+        Contact.objects.create(
+            organisation=trust,
+            role=ContactRole.INTERFACE_LEAD,
+            name="Sam Jones",
+            email="sam.jones@example.nhs.net",
+        )
+        first = make_concern()
+        services.route_new_concern(concern=first, actor=None)
+        assert list(
+            Notification.objects.filter(concern=first).values_list("recipient_user", "recipient_email")
+        ) == [(None, "sam.jones@example.nhs.net")]
+        User.objects.bulk_create([User(username="sam.jones", email="sam.jones@example.nhs.net")])
+        second = make_concern()
+        services.route_new_concern(concern=second, actor=None)
+        sam = User.objects.get(username="sam.jones")
+        assert set(Notification.objects.filter(concern=second).values_list("recipient_user", flat=True)) == {
+            sam.pk
+        }
 
     def test_a_renamed_contact_is_named_as_renamed(self, make_concern, trust):
         lead = Contact.objects.create(organisation=trust, role=ContactRole.INTERFACE_LEAD, name="Sam Jones")
