@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.db.models import (
     BooleanField,
+    CharField,
     Exists,
     Expression,
     F,
@@ -254,6 +255,27 @@ def concerns_for_responder(membership: Membership) -> QuerySet[Concern]:
 # --- Queues: the responder's inbox and the ICB view ---------------------------------------------
 
 
+class StatusInSql(Expression):
+    """A concern status written into the SQL as a literal, not sent as a parameter.
+
+    Why: PostgreSQL connections prepare repeated statements (docs/adr/0014) and may then plan a query
+    once for whatever values its parameters take. Statuses are skewed (most concerns are closed, few
+    are new), so a single plan for every status suits some badly: at national scale, with 85 % of
+    concerns closed, the ICB view filtered to new concerns took 11.6 ms on the shared plan against
+    3.5 ms on one planned for "new". Written into the SQL, each status is its own statement, planned
+    for its own share of the table. Only the fixed ConcernStatus values are accepted.
+    """
+
+    output_field = CharField()
+
+    def __init__(self, status: str):
+        super().__init__()
+        self.status = ConcernStatus(status).value
+
+    def as_sql(self, compiler, connection):
+        return f"'{self.status}'", []
+
+
 class InSubquery(Expression):
     """``column IN (subquery)``, written for PostgreSQL as ``column = ANY(ARRAY(subquery))``.
 
@@ -423,9 +445,9 @@ def icb_queue(membership: Membership | None, filters: IcbFilters) -> QuerySet[Co
         # One row per concern: a standard's code is unique, and so is each standard on a concern.
         concerns = concerns.filter(standards_breached__standard__code=filters.standard)
     if filters.state == "open":
-        concerns = concerns.filter(status__in=OPEN_STATUSES)
+        concerns = concerns.filter(status__in=[StatusInSql(status) for status in OPEN_STATUSES])
     elif filters.state in ConcernStatus.values:
-        concerns = concerns.filter(status=filters.state)
+        concerns = concerns.filter(status=StatusInSql(filters.state))
     if filters.overdue:
         concerns = overdue_only(concerns)
     return _queue_base(concerns)

@@ -138,3 +138,17 @@ def test_turned_off_the_connection_inlines_parameters_and_prepares_nothing():
             assert _prepared_statements(cursor) == []
     finally:
         off.close()
+
+
+@pytest.mark.django_db
+def test_the_icb_view_writes_its_status_filter_into_the_sql(icb_analyst):
+    """Statuses are skewed, so each status filter is its own statement with its own plan (routing.selectors)."""
+    from liaison.routing.selectors import IcbFilters, StatusInSql, icb_queue
+
+    sql, params = icb_queue(icb_analyst, IcbFilters(state="new")).query.sql_with_params()
+    assert '"concerns_concern"."status" = (\'new\')' in sql
+    assert "new" not in params
+    sql, params = icb_queue(icb_analyst, IcbFilters(state="open")).query.sql_with_params()
+    assert "('new', 'acknowledged', 'investigating', 'action_agreed', 'responded')" in sql
+    with pytest.raises(ValueError, match="not a valid ConcernStatus"):
+        StatusInSql("new') OR ('1' = '1")
