@@ -24,14 +24,21 @@ What it does not do, and what happens instead:
 - It sends no signals (no ``pre_save``/``post_save``), exactly like ``bulk_create``, and it does
   not call ``save()``; a model's own ``save()`` override is not run.
 - It refuses (``ValueError`` naming the problem) instances of more than one model, instances
-  already saved (an auto primary key set, or loaded from the database), a value that is an
-  expression (``F()``, ``Now()``, ``DatabaseDefault``...) and multi-table inherited models: use
-  ``bulk_create`` for those.
+  already saved (an auto primary key set, or loaded from the database) and a value that is an
+  expression (``F()``, ``Now()``, ``DatabaseDefault``...): use ``bulk_create`` (or ``save()``)
+  for those. Like ``bulk_create`` it refuses multi-table inherited models and an unsaved related
+  instance, and links a related instance saved after it was assigned.
 - It hands the rows to ``bulk_create`` unchanged when the backend cannot return rows from a bulk
   insert, when there are more rows than ``MAX_ROWS`` or than the backend takes in one statement,
   for a composite primary key, a model with no column to insert, or a field with its own
   placeholder SQL (``get_placeholder``, such as geometry fields).
 - No ``ON CONFLICT`` options and no ``batch_size``.
+- The SQL text is not Django's for several rows on PostgreSQL (Django 5.2 sends
+  ``INSERT ... SELECT * FROM UNNEST(...)``; this sends ``VALUES (...), (...)``, one statement per
+  row count); the rows stored and the values returned are the same.
+- Returned values go through the converters every call only where the backend has any for a
+  returned column (SQLite's date and boolean converters for a clock's generated columns); on
+  PostgreSQL none of Liaison's models needs one.
 
 Like ``bulk_create``, a failed INSERT inside ``transaction.atomic()`` marks that block for rollback.
 The kept SQL lives in a plain dict: two threads building the same entry at once is harmless.
