@@ -226,19 +226,3 @@ class CodeStandard(models.Model):
     @property
     def wording(self) -> str:
         return self.local_wording or self.published_wording or self.standard.requirement
-
-
-class RegistryGeneration(models.Model):
-    """One row whose number goes up with every change to the registry: the national standards and
-    their time limits, and any Code of Conduct.
-
-    A web process keeps the standards of a published Code version in memory (they are read on every
-    Part B submission) together with the number it read them at; the query that finds the version in
-    force reads the number too, so a process reads the standards again after any change, at no
-    extra round trip. Raised by ``liaison.standards.services.registry_changed``.
-    """
-
-    number = models.PositiveBigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"Standards registry generation {self.number}"

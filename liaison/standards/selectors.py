@@ -7,15 +7,15 @@ of Conduct. Drafts are read only by the people who may manage that ICB's Code (t
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Prefetch, Q, Subquery
+from django.db.models import Count, Prefetch, Q
 
+from liaison.core import reference
 from liaison.core.reference import Kept
 from liaison.directory.models import Organisation, OrganisationType
 from liaison.standards.models import (
     CodeOfConduct,
     CodeOfConductVersion,
     CodeStandard,
-    RegistryGeneration,
     Standard,
     StandardTimeLimit,
 )
@@ -194,69 +194,35 @@ def code_of_conduct_for(
 ) -> CodeOfConductInForce:
     """The standards in force in ``icb`` on ``day``: its Code's version then in force, else the baseline.
 
-    With the reference generation ``token`` (``liaison.core.reference``; a submission reads it once
-    for all its reference data) the answer is kept in this process while the token stands: any
-    write to a standard, a time limit or a Code changes it. Without a token: one query for a Code,
-    the version in force with the registry's generation (its standards and their time limits are
-    kept while the generation stands, else two queries more); two queries for the baseline.
+    Kept in this process while the reference generation token stands (``liaison.core.reference``):
+    any write to a standard, a time limit or a Code, however it is made, changes it. So a read takes
+    one query (the token; none when the caller passes the ``token`` it read for all its reference
+    data, as a submission does), and a read after a change reads the Code afresh.
     """
-    if token is not None:
-        return _CODES_IN_FORCE.get(
-            (icb.pk if icb is not None else None, day),
-            lambda: _code_of_conduct_for(icb=icb, day=day),
-            token=token,
-        )
-    return _code_of_conduct_for(icb=icb, day=day)
+    if token is None:
+        token = reference.token()
+    return _CODES_IN_FORCE.get(
+        (icb.pk if icb is not None else None, day),
+        lambda: _code_of_conduct_for(icb=icb, day=day),
+        token=token,
+    )
 
 
 _CODES_IN_FORCE = Kept(limit=2048)
 
 
 def _code_of_conduct_for(*, icb: Organisation | None, day: date) -> CodeOfConductInForce:
-    version = _version_in_force_with_generation(icb=icb, day=day) if icb is not None else None
+    version = version_in_force(icb=icb, day=day) if icb is not None else None
     if version is None:
         baseline = national_baseline(day=day)
         return CodeOfConductInForce(day=day, standards=baseline.standards, icb=icb)
-    entries = _published_entries(version)
+    entries = _version_entry_rows(version)
     return CodeOfConductInForce(
         day=day,
         standards=[_entry_in_force(entry, day) for entry in entries],
         icb=icb,
         version=version,
     )
-
-
-def _version_in_force_with_generation(*, icb: Organisation, day: date) -> CodeOfConductVersion | None:
-    """``version_in_force`` with the registry's generation (``registry_generation``) in the same query."""
-    generation = RegistryGeneration.objects.filter(pk=1).values("number")[:1]
-    return (
-        CodeOfConductVersion.objects.filter(
-            code_of_conduct__icb=icb, published_at__isnull=False, effective_from__lte=day
-        )
-        .select_related("code_of_conduct", "code_of_conduct__icb")
-        .annotate(registry_generation=Subquery(generation))
-        .order_by("-effective_from")
-        .first()
-    )
-
-
-# Published versions' standards with their time limits, as read at a registry generation:
-# {(version id, published at, generation): [CodeStandard]}. Published versions never change, and
-# every change to the national standards, their time limits or a Code raises the generation, so an
-# entry is never out of date; a few versions are in force at once, so it stays small.
-_PUBLISHED_ENTRIES: dict[tuple, list[CodeStandard]] = {}
-_PUBLISHED_ENTRIES_KEPT = 64
-
-
-def _published_entries(version: CodeOfConductVersion) -> list[CodeStandard]:
-    key = (version.pk, version.published_at, getattr(version, "registry_generation", None))
-    entries = _PUBLISHED_ENTRIES.get(key)
-    if entries is None:
-        entries = _version_entry_rows(version)
-        if len(_PUBLISHED_ENTRIES) >= _PUBLISHED_ENTRIES_KEPT:
-            _PUBLISHED_ENTRIES.clear()
-        _PUBLISHED_ENTRIES[key] = entries
-    return entries
 
 
 def _version_entry_rows(version: CodeOfConductVersion) -> list[CodeStandard]:

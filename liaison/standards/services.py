@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -27,7 +27,6 @@ from liaison.standards.models import (
     CodeOfConductVersion,
     CodeStandard,
     Direction,
-    RegistryGeneration,
     Standard,
     StandardTimeLimit,
     TimeLimitUnit,
@@ -76,18 +75,9 @@ def _require_draft(version: CodeOfConductVersion) -> None:
         raise PublishedVersionError(version)
 
 
-def registry_changed() -> None:
-    """Raise the registry's generation, in the caller's transaction, so every process reads the
-    standards of a Code again (``selectors.code_of_conduct_for`` keeps them between requests)."""
-    raised = RegistryGeneration.objects.filter(pk=1).update(number=F("number") + 1)
-    if not raised:
-        RegistryGeneration.objects.get_or_create(pk=1, defaults={"number": 1})
-
-
 def _audit(*, actor, membership, action, obj, changes=None, object_repr: str = "") -> None:
-    """Audit a change to a Code of Conduct (every such change comes through here) and raise the
-    registry's generation with it."""
-    registry_changed()
+    """Audit a change to a Code of Conduct (every such change comes through here). Processes that
+    keep the Code in force see the change through the reference generation's triggers."""
     audit_record(
         action=action,
         actor=actor,
@@ -117,9 +107,7 @@ def standards_baseline_load(*, actor=None) -> BaselineChanges:
             changes={"source": "national baseline", **_changes(differences or {})},
         )
 
-    changes = apply_baseline(Standard, StandardTimeLimit, on_change=on_change)
-    registry_changed()
-    return changes
+    return apply_baseline(Standard, StandardTimeLimit, on_change=on_change)
 
 
 # --- Codes of Conduct and their versions ------------------------------------------------------------
