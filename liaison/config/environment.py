@@ -50,7 +50,8 @@ def postgresql_statement_options() -> dict:
     of on every request. Not 0: PostgreSQL cannot prepare a string of several commands, and Django's
     migrations send some (``ALTER TABLE …; SET CONSTRAINTS … IMMEDIATE``) once each.
     DATABASE_PREPARED_STATEMENTS=0 turns both off: Django's default client-side binding, nothing prepared
-    (needed behind PgBouncer in transaction pooling mode before PgBouncer 1.21).
+    (needed behind PgBouncer in transaction pooling mode before PgBouncer 1.21; from 1.21, set PgBouncer's
+    max_prepared_statements instead).
     """
     if not env_bool("DATABASE_PREPARED_STATEMENTS", True):
         return {"server_side_binding": False, "prepare_threshold": None}

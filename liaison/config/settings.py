@@ -136,9 +136,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters bound by the server and statements prepared on first use, so each connection plans the
-    # hot queries once (docs/adr/0014-postgresql-prepared-statements.md). DATABASE_PREPARED_STATEMENTS=0
-    # turns this off, e.g. behind PgBouncer < 1.21 in transaction pooling mode.
+    # Parameters bound by the server and statements prepared when a connection runs them again, so each
+    # connection plans the hot queries once (docs/adr/0014-postgresql-prepared-statements.md).
+    # DATABASE_PREPARED_STATEMENTS=0 turns this off, e.g. behind PgBouncer < 1.21 in transaction pooling mode.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update(postgresql_statement_options())
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
