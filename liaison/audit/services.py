@@ -3,6 +3,7 @@
 from django.db import models
 
 from liaison.audit.models import AuditAction, AuditEvent
+from liaison.core.inserts import insert_new
 
 
 def _client_ip(request) -> str | None:
@@ -73,7 +74,7 @@ def audit_record_all(events: list[AuditEvent]) -> list[AuditEvent]:
     """Append audit events made by ``audit_event``, in order, in one insert."""
     if any(event.pk is not None for event in events):
         raise PermissionError("Audit events are append-only: they cannot be changed.")
-    return AuditEvent.objects.bulk_create(events)
+    return insert_new(events)
 
 
 def field_changes(before: dict, after: dict) -> dict:

@@ -38,6 +38,7 @@ from liaison.concerns.models import (
     StaffGroup,
 )
 from liaison.core import reference
+from liaison.core.inserts import insert_new
 from liaison.core.jinja_filters import nhs_date
 from liaison.core.tasking import tasks_written_together
 from liaison.directory import selectors as directory_selectors
@@ -477,42 +478,52 @@ def _store(
     organisation = membership.organisation
     about = checked.about
     has_reference = bool(submission.patient_reference)
-    concern = Concern.objects.create(
-        part=submission.part,
-        reporter=membership.user,
-        reporter_organisation=organisation,
-        reporter_icb=directory_selectors.icb_of(organisation),
-        about_organisation=about,
-        about_icb=directory_selectors.icb_of(about),
-        specialty=checked.specialty,
-        service_description=submission.service_description,
-        staff_group=submission.staff_group,
-        aspect_of_care=submission.aspect_of_care,
-        event_date=submission.event_date,
-        what_happened=submission.what_happened,
-        impact=submission.impact,
-        patient_reference=submission.patient_reference if has_reference else "",
-        patient_reference_system=submission.patient_reference_system if has_reference else "",
-        reporter_may_be_named=submission.reporter_may_be_named,
-        code_of_conduct_version=checked.code_in_force.version if checked.code_in_force else None,
-        source=source,
-        submitted_at=now,
+    (concern,) = insert_new(
+        [
+            Concern(
+                part=submission.part,
+                reporter=membership.user,
+                reporter_organisation=organisation,
+                reporter_icb=directory_selectors.icb_of(organisation),
+                about_organisation=about,
+                about_icb=directory_selectors.icb_of(about),
+                specialty=checked.specialty,
+                service_description=submission.service_description,
+                staff_group=submission.staff_group,
+                aspect_of_care=submission.aspect_of_care,
+                event_date=submission.event_date,
+                what_happened=submission.what_happened,
+                impact=submission.impact,
+                patient_reference=submission.patient_reference if has_reference else "",
+                patient_reference_system=submission.patient_reference_system if has_reference else "",
+                reporter_may_be_named=submission.reporter_may_be_named,
+                code_of_conduct_version=checked.code_in_force.version if checked.code_in_force else None,
+                source=source,
+                submitted_at=now,
+            )
+        ]
     )
-    ConcernStandard.objects.bulk_create(
-        ConcernStandard(
-            concern=concern,
-            standard=item.standard,
-            time_limit=item.time_limit,
-            time_limit_text=item.time_limit.describe() if item.time_limit else "No time limit",
-        )
-        for item in checked.standards
+    insert_new(
+        [
+            ConcernStandard(
+                concern=concern,
+                standard=item.standard,
+                time_limit=item.time_limit,
+                time_limit_text=item.time_limit.describe() if item.time_limit else "No time limit",
+            )
+            for item in checked.standards
+        ]
     )
-    Occurrence.objects.create(
-        concern=concern,
-        organisation=organisation,
-        reported_by=membership.user,
-        event_date=submission.event_date,
-        is_original=True,
+    insert_new(
+        [
+            Occurrence(
+                concern=concern,
+                organisation=organisation,
+                reported_by=membership.user,
+                event_date=submission.event_date,
+                is_original=True,
+            )
+        ]
     )
     submitted = ConcernEvent(
         concern=concern,

@@ -83,13 +83,15 @@ def enqueue_in_this_database(task, *args, **kwargs) -> None:
 
 
 def _write_tasks(pending: list) -> None:
-    """The rows the database backend's ``enqueue`` writes, one per task, in one ``bulk_create``.
+    """The rows the database backend's ``enqueue`` writes, one per task, in one insert.
 
     ``bulk_create`` sends no ``pre_save`` signal, so the "no run-after" date the backend's signal
     handler fills in is filled in here; ``task_enqueued`` is sent for each, as ``enqueue`` does.
     """
     from django_tasks_db.compat import normalize_json, task_enqueued
     from django_tasks_db.models import DBTaskResult, get_date_max
+
+    from liaison.core.inserts import insert_new
 
     rows = []
     for task, args, kwargs in pending:
@@ -105,6 +107,6 @@ def _write_tasks(pending: list) -> None:
                 backend_name=backend.alias,
             )
         )
-    DBTaskResult.objects.bulk_create(rows)
+    insert_new(rows)
     for (task, _, _), row in zip(pending, rows, strict=True):
         task_enqueued.send(type(task.get_backend()), task_result=row.task_result)

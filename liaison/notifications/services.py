@@ -76,6 +76,7 @@ from django.utils import timezone
 from liaison.accounts.models import User
 from liaison.audit.models import AuditAction
 from liaison.audit.services import audit_record
+from liaison.core.inserts import insert_new
 from liaison.core.reference import Kept
 from liaison.notifications.emails import email_for
 from liaison.notifications.models import (
@@ -292,7 +293,7 @@ def notify(
         if not rows:
             return []
         if key is None and connection.features.can_return_rows_from_bulk_insert:
-            saved = Notification.objects.bulk_create(rows)
+            saved = insert_new(rows)
         else:
             # With a caller's key a repeat is ignored, not an error: the earlier rows stand.
             Notification.objects.bulk_create(rows, ignore_conflicts=True)

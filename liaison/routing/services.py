@@ -26,6 +26,7 @@ from liaison.concerns.models import (
     ConcernStatus,
 )
 from liaison.core import reference
+from liaison.core.inserts import insert_new
 from liaison.core.reference import Kept
 from liaison.directory.models import Contact, ContactRole, Organisation, OrganisationType
 from liaison.privacy.detection import log_detections, scan_text
@@ -134,7 +135,7 @@ def clock_start(*, concern: Concern, started_on: date | None = None, first: bool
     }
     clock = None if first else ConcernClock.objects.filter(concern=concern).first()
     if clock is None:
-        return ConcernClock.objects.create(concern=concern, **due)
+        return insert_new([ConcernClock(concern=concern, **due)])[0]
     for name, value in due.items():
         setattr(clock, name, value)
     clock.cycle += 1
@@ -486,17 +487,21 @@ def route_concern(
     if not first:
         concern.assignments.filter(ended_at__isnull=True).update(ended_at=now)
         concern.routing_decisions.filter(is_current=True).update(is_current=False)
-    decision = RoutingDecision.objects.create(
-        concern=concern,
-        decided_at=now,
-        actor=actor,
-        rule_versions={str(rule.pk): rule.version for rule in winners},
-        fallback=fallback,
-        explanation=explanation,
+    (decision,) = insert_new(
+        [
+            RoutingDecision(
+                concern=concern,
+                decided_at=now,
+                actor=actor,
+                rule_versions={str(rule.pk): rule.version for rule in winners},
+                fallback=fallback,
+                explanation=explanation,
+            )
+        ]
     )
     if winners:
-        RoutingDecision.rules.through.objects.bulk_create(
-            RoutingDecision.rules.through(routingdecision=decision, routingrule=rule) for rule in winners
+        insert_new(
+            [RoutingDecision.rules.through(routingdecision=decision, routingrule=rule) for rule in winners]
         )
     assignments = []
     seen = set()
@@ -514,7 +519,7 @@ def route_concern(
                 **target,
             )
         )
-    Assignment.objects.bulk_create(assignments)
+    insert_new(assignments)
     routed = ConcernEvent(
         concern=concern,
         kind=ConcernEventKind.ROUTED,
@@ -522,7 +527,7 @@ def route_concern(
         reason=explanation[:500],
         occurred_at=now,
     )
-    ConcernEvent.objects.bulk_create([*events_before, routed])
+    insert_new([*events_before, routed])
     audit_record_all(
         [
             *audit_before,
