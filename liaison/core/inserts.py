@@ -49,7 +49,7 @@ import decimal
 import uuid
 from collections.abc import Sequence
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import AutoField, CompositePrimaryKey, Model
 
 __all__ = ["insert_new", "MAX_ROWS"]
@@ -87,6 +87,7 @@ class _Plan:
         "returning_attnames",
         "cols",
         "converts",
+        "passes",
         "auto_pk",
         "pk_attname",
         "pk",
@@ -138,8 +139,11 @@ def insert_new(objs: Sequence[Model], *, using: str = DEFAULT_DB_ALIAS) -> list[
         if state.fields_cache:
             # A related instance is cached: check it is saved and copy its pk, as bulk_create does.
             obj._prepare_related_fields_for_save(operation_name="insert_new")
-        for field in fields:
+        for field, passes in zip(fields, plan.passes, strict=True):
             value = field.pre_save(obj, True)
+            if type(value) in passes:
+                append(value)  # what get_db_prep_save would give back unchanged
+                continue
             if type(value) not in plain and hasattr(value, "resolve_expression"):
                 raise ValueError(
                     f"insert_new() cannot store the expression {value!r} in {model.__name__}.{field.name}: "
@@ -233,10 +237,41 @@ def _build_plan(using: str, model: type, objs: list) -> "_Plan | None":
     # Whether any returned column needs converting (e.g. SQLite's 0/1 for a generated boolean). The
     # converters themselves are looked up per call, from the calling thread's connection.
     plan.converts = any(_converters(col, connection) for col in plan.cols)
+    plan.passes = tuple(_passes_unchanged(field) for field in fields)
     plan.auto_pk = auto_pk
     plan.pk_attname = pk.attname
     plan.pk = pk
     return plan
+
+
+# Value types that each of these exact field classes' get_db_prep_save() gives back unchanged on
+# every backend (str for text, int for integers, bool for booleans, None for all): such values skip
+# Django's per-field preparation, which was a quarter of an insert's cost. Subclasses, which may
+# prepare values their own way, always go through get_db_prep_save().
+_TEXT = (models.CharField, models.TextField, models.SlugField, models.EmailField)
+_INTEGER = (
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveBigIntegerField,
+    models.PositiveSmallIntegerField,
+    models.AutoField,
+    models.BigAutoField,
+)
+
+
+def _passes_unchanged(field) -> frozenset:
+    kind = type(field)
+    if kind is models.ForeignKey and type(field.target_field) in _INTEGER:
+        return frozenset({int, type(None)})
+    if kind in _TEXT:
+        return frozenset({str, type(None)})
+    if kind in _INTEGER:
+        return frozenset({int, type(None)})
+    if kind is models.BooleanField:
+        return frozenset({bool, type(None)})
+    return frozenset()
 
 
 def _converters(col, connection) -> list:

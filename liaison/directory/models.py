@@ -1,5 +1,7 @@
 """The NHS directory: organisations from ODS, Places, services and the who's who of named roles."""
 
+import functools
+
 from django.db import models
 from django.db.models import Q
 
@@ -143,6 +145,7 @@ _SMALL_WORDS = {"and", "of", "the", "for", "on", "in", "upon", "at", "with"}
 _KEEP_UPPER = {"NHS", "ICB", "PCN", "CCG", "GP", "UK", "ENT", "UTC", "PLC", "LLP", "CIC", "II", "III"}
 
 
+@functools.lru_cache(maxsize=16384)
 def title_case_name(name: str) -> str:
     words = []
     for index, word in enumerate(name.split()):
