@@ -70,11 +70,12 @@ def audit_event(
     )
 
 
-def audit_record_all(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Append audit events made by ``audit_event``, in order, in one insert."""
+def audit_record_all(events: list[AuditEvent], *, returning: bool = True) -> list[AuditEvent]:
+    """Append audit events made by ``audit_event``, in order, in one insert. ``returning=False``:
+    the caller does not need their ids, so the insert is not waited for (``core.inserts``)."""
     if any(event.pk is not None for event in events):
         raise PermissionError("Audit events are append-only: they cannot be changed.")
-    return insert_new(events)
+    return insert_new(events, returning=returning)
 
 
 def field_changes(before: dict, after: dict) -> dict:

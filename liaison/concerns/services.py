@@ -38,7 +38,7 @@ from liaison.concerns.models import (
     StaffGroup,
 )
 from liaison.core import reference
-from liaison.core.inserts import insert_new
+from liaison.core.inserts import insert_new, pipelined
 from liaison.core.jinja_filters import nhs_date
 from liaison.core.tasking import tasks_written_together
 from liaison.directory import selectors as directory_selectors
@@ -438,7 +438,7 @@ def submit_concern(
     if problems:
         raise ConcernInvalid(problems)
     try:
-        with transaction.atomic(), tasks_written_together():
+        with transaction.atomic(), pipelined(), tasks_written_together():
             concern, submitted, audited = _store(
                 membership=membership, submission=submission, checked=checked, source=source, request=request
             )
@@ -512,7 +512,8 @@ def _store(
                 time_limit_text=item.time_limit.describe() if item.time_limit else "No time limit",
             )
             for item in checked.standards
-        ]
+        ],
+        returning=False,
     )
     insert_new(
         [
@@ -523,7 +524,8 @@ def _store(
                 event_date=submission.event_date,
                 is_original=True,
             )
-        ]
+        ],
+        returning=False,
     )
     submitted = ConcernEvent(
         concern=concern,

@@ -47,12 +47,13 @@ The kept SQL lives in a plain dict: two threads building the same entry at once 
 import datetime
 import decimal
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import AutoField, CompositePrimaryKey, Model
 
-__all__ = ["insert_new", "MAX_ROWS"]
+__all__ = ["insert_new", "pipelined", "MAX_ROWS"]
 
 # More rows than this go through bulk_create: the kept SQL stays small, and so does the cache.
 MAX_ROWS = 100
@@ -95,24 +96,31 @@ class _Plan:
 
 
 # (alias, model, rows) -> _Plan, or None for "hand these to bulk_create".
-_plans: dict[tuple[str, type, int], "_Plan | None"] = {}
+_plans: dict[tuple[str, type, int, bool], "_Plan | None"] = {}
 
 
-def insert_new(objs: Sequence[Model], *, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
+def insert_new(
+    objs: Sequence[Model], *, using: str = DEFAULT_DB_ALIAS, returning: bool = True
+) -> list[Model]:
     """Store new instances of one model in one INSERT, as ``bulk_create`` would; return them as a list.
 
     The instances get their primary key and generated fields from the database, ``_state.adding``
     False and ``_state.db`` ``using``. No signals are sent. See the module docstring for what is
     refused and what is handed to ``bulk_create``.
+
+    ``returning=False``: for rows the caller will not touch again (an event, an audit row). The
+    INSERT asks for nothing back, so nothing waits for it: inside ``pipelined()`` it travels to
+    PostgreSQL with the statements around it. The instances are left as they were: an auto primary
+    key stays None, and they must not be saved again.
     """
     objs = list(objs)
     if not objs:
         return objs
     model = type(objs[0])
     rows = len(objs)
-    plan = _plans.get((using, model, rows), False) if rows <= MAX_ROWS else None
+    plan = _plans.get((using, model, rows, returning), False) if rows <= MAX_ROWS else None
     if plan is False:
-        plan = _plans[(using, model, rows)] = _build_plan(using, model, objs)
+        plan = _plans[(using, model, rows, returning)] = _build_plan(using, model, objs, returning)
     if plan is None:
         _refuse_mixed(model, objs)
         auto_pk = isinstance(model._meta.pk, AutoField)
@@ -162,6 +170,8 @@ def insert_new(objs: Sequence[Model], *, using: str = DEFAULT_DB_ALIAS) -> list[
             connection.needs_rollback = True
         raise
 
+    if not returning:
+        return objs
     if returned is not None:
         if plan.converts:
             returned = _convert(returned, plan.cols, connection)
@@ -174,6 +184,29 @@ def insert_new(objs: Sequence[Model], *, using: str = DEFAULT_DB_ALIAS) -> list[
         state.adding = False
         state.db = using
     return objs
+
+
+@contextmanager
+def pipelined(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Inside a transaction on PostgreSQL, send statements without waiting for each answer.
+
+    psycopg's pipeline mode: a statement whose result nobody reads (``insert_new(...,
+    returning=False)``) is queued and travels with the next one that is read, or when the block
+    ends, so a submission's dozen INSERTs take a few round trips instead of one each (measured in
+    one process: 0.79 ms of waiting for six INSERTs became 0.53 ms, and less CPU on both sides).
+    An error in any of them is raised by the next read or when the block ends, and the enclosing
+    ``transaction.atomic()`` rolls everything back as it would have. Elsewhere (SQLite, or outside
+    a transaction) it does nothing.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        yield
+        return
+    connection.ensure_connection()
+    # An error read when the pipeline ends comes from psycopg itself: translate it into Django's
+    # (IntegrityError and the rest), as every other statement's error is.
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 def _refuse_mixed(model: type, objs: list) -> None:
@@ -192,7 +225,7 @@ def _refuse_saved(model: type, obj) -> None:
     )
 
 
-def _build_plan(using: str, model: type, objs: list) -> "_Plan | None":
+def _build_plan(using: str, model: type, objs: list, returning_wanted: bool = True) -> "_Plan | None":
     """The SQL and fields for ``len(objs)`` rows of ``model``; None when bulk_create must do it."""
     opts = model._meta
     for parent in opts.all_parents:
@@ -214,7 +247,7 @@ def _build_plan(using: str, model: type, objs: list) -> "_Plan | None":
         or ops.bulk_batch_size(fields, objs) < len(objs)
     ):
         return None
-    returning = list(opts.db_returning_fields)
+    returning = list(opts.db_returning_fields) if returning_wanted else []
     if not auto_pk:
         # bulk_create sets every returned field but the primary key it sent.
         returning = [f for f in returning if f is not pk]

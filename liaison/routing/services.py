@@ -135,7 +135,8 @@ def clock_start(*, concern: Concern, started_on: date | None = None, first: bool
     }
     clock = None if first else ConcernClock.objects.filter(concern=concern).first()
     if clock is None:
-        return insert_new([ConcernClock(concern=concern, **due)])[0]
+        # Nothing reads the new clock back within the submission: its INSERT need not be waited for.
+        return insert_new([ConcernClock(concern=concern, **due)], returning=False)[0]
     for name, value in due.items():
         setattr(clock, name, value)
     clock.cycle += 1
@@ -501,7 +502,8 @@ def route_concern(
     )
     if winners:
         insert_new(
-            [RoutingDecision.rules.through(routingdecision=decision, routingrule=rule) for rule in winners]
+            [RoutingDecision.rules.through(routingdecision=decision, routingrule=rule) for rule in winners],
+            returning=False,
         )
     assignments = []
     seen = set()
@@ -519,7 +521,7 @@ def route_concern(
                 **target,
             )
         )
-    insert_new(assignments)
+    insert_new(assignments, returning=False)
     routed = ConcernEvent(
         concern=concern,
         kind=ConcernEventKind.ROUTED,
@@ -527,7 +529,7 @@ def route_concern(
         reason=explanation[:500],
         occurred_at=now,
     )
-    insert_new([*events_before, routed])
+    insert_new([*events_before, routed], returning=False)
     audit_record_all(
         [
             *audit_before,
@@ -539,7 +541,8 @@ def route_concern(
                 object_repr=f"Routing of {concern.reference}",
                 changes={"assigned_to": [None, [assignment.describe() for assignment in assignments]]},
             ),
-        ]
+        ],
+        returning=False,
     )
     users, emails = _assignments_recipients(assignments, members, token=token)
     _notify(

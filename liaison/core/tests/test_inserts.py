@@ -29,7 +29,7 @@ from liaison.concerns.models import (
     Occurrence,
 )
 from liaison.core import inserts
-from liaison.core.inserts import insert_new
+from liaison.core.inserts import insert_new, pipelined
 from liaison.directory.models import Specialty
 from liaison.notifications.models import Channel, DeliveryStatus, Notification, NotificationKind
 from liaison.routing.models import Assignment, ConcernClock, RoutingDecision, RoutingRule
@@ -384,16 +384,16 @@ def test_the_sql_is_built_once_per_model_and_row_count(world):
     inserts._plans.clear()
     with CaptureQueriesContext(connection) as queries:
         first = insert_new(notifications(world, 1))
-        plan = inserts._plans[("default", Notification, 1)]
+        plan = inserts._plans[("default", Notification, 1, True)]
         second = Notification(**{**_fields(first[0]), "id": None, "delivery_key": "another"})
         insert_new([second])
-    assert list(inserts._plans) == [("default", Notification, 1)]
-    assert inserts._plans[("default", Notification, 1)] is plan
+    assert list(inserts._plans) == [("default", Notification, 1, True)]
+    assert inserts._plans[("default", Notification, 1, True)] is plan
     assert len(queries) == 2
     assert first[0].pk != second.pk
 
     insert_new([Notification(**{**_fields(first[0]), "id": None, "delivery_key": f"k{i}"}) for i in range(2)])
-    assert set(inserts._plans) == {("default", Notification, 1), ("default", Notification, 2)}
+    assert set(inserts._plans) == {("default", Notification, 1, True), ("default", Notification, 2, True)}
 
 
 def _fields(obj) -> dict:
@@ -485,3 +485,46 @@ def test_a_failed_insert_marks_the_transaction_for_rollback_as_bulk_create_does(
             insert_new(notifications(world, 1))  # the same delivery_key again
         assert transaction.get_rollback() is True
     assert Notification.objects.filter(delivery_key="delivery-0000").count() == 1
+
+
+def test_rows_stored_without_asking_for_anything_back(world):
+    """returning=False: the same rows, an INSERT with no RETURNING, and the instances left as they were."""
+    expected = notifications(world, 2)
+    Notification.objects.bulk_create(expected)
+    wanted = [
+        {name: value for name, value in _fields(row).items() if name not in ("id", "delivery_key")}
+        for row in expected
+    ]
+    Notification.objects.all().delete()
+    rows = notifications(world, 2)
+    with CaptureQueriesContext(connection) as queries:
+        stored = insert_new(rows, returning=False)
+    assert stored == rows and all(row.pk is None and row._state.adding for row in rows)
+    assert len(queries) == 1 and "RETURNING" not in queries[0]["sql"].upper()
+    found = [
+        {name: value for name, value in _fields(row).items() if name not in ("id", "delivery_key")}
+        for row in Notification.objects.order_by("id")
+    ]
+    assert [{k: v for k, v in row.items() if k != "created_at"} for row in found] == [
+        {k: v for k, v in row.items() if k != "created_at"} for row in wanted
+    ]
+
+
+def test_inside_a_transaction_on_postgresql_statements_are_pipelined(world):
+    """pipelined(): PostgreSQL gets the INSERTs nobody waits for together; elsewhere it does nothing."""
+    with transaction.atomic(), pipelined():
+        if connection.vendor == "postgresql":
+            from psycopg.pq import PipelineStatus
+
+            assert connection.connection.pgconn.pipeline_status != PipelineStatus.OFF
+        insert_new(notifications(world, 2), returning=False)
+    assert Notification.objects.filter(delivery_key__startswith="delivery-").count() == 2
+
+
+def test_a_failed_insert_in_a_pipeline_leaves_nothing_of_the_change(world):
+    """The second INSERT breaks a unique key: the error reaches the caller (when the pipeline is
+    read, on PostgreSQL) and the transaction keeps nothing, the first row included."""
+    with pytest.raises(IntegrityError), transaction.atomic(), pipelined():
+        insert_new(notifications(world, 1), returning=False)
+        insert_new(notifications(world, 1), returning=False)
+    assert not Notification.objects.filter(delivery_key="delivery-0000").exists()
