@@ -77,6 +77,7 @@ class Kept:
     def __init__(self, limit: int = 4096):
         self.limit = limit
         self._entries: dict[tuple[str, Hashable], object] = {}
+        self._token: str | None = None  # the token of the entries held (older ones are dropped)
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, load: Callable[[], object], *, token: str | None):
@@ -86,14 +87,16 @@ class Kept:
         if value is _MISSING:
             value = load()
             with self._lock:
-                if len(self._entries) >= self.limit or any(kept != token for kept, _ in self._entries):
+                if token != self._token or len(self._entries) >= self.limit:
                     self._entries.clear()
+                    self._token = token
                 self._entries[(token, key)] = value
         return value
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._token = None
 
 
 # --- The triggers ----------------------------------------------------------------------------------
