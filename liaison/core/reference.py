@@ -93,11 +93,6 @@ class Kept:
                 self._entries[(token, key)] = value
         return value
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._token = None
-
 
 # --- The triggers ----------------------------------------------------------------------------------
 

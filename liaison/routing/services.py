@@ -211,22 +211,15 @@ def rules_winning(rules, facts: ConcernFacts) -> tuple[list[RoutingRule], int]:
     return [rule for rule in matching if rule.specificity == best], len(matching)
 
 
-def _blank_or_in(name: str, values) -> Q:
-    values = [value for value in values if value is not None]
-    return Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__in": values})
+def icb_rules(facts: ConcernFacts, *, token: str | None = None) -> list[RoutingRule]:
+    """Every active rule of the concern's ICBs, in the order they were made, ready to explain and to
+    assign; ``rules_winning`` then picks the ones that match, most specific first.
 
-
-def candidate_rules(facts: ConcernFacts, *, token: str | None = None) -> list[RoutingRule]:
-    """The active rules of the concern's ICBs that match it, in the order they were made.
-
-    An ICB's active rules, with everything their explanation and recipient read, are kept in this
-    process while the reference generation ``token`` stands (``liaison.core.reference``: any write
-    to a rule, or to the organisations, contacts, members and users they name, changes it), and
-    matched here. ``rules_winning`` picks the most specific; precedence never depends on the order.
+    Kept in this process while the reference generation ``token`` stands (``liaison.core.reference``:
+    any write to a rule, or to the organisations, contacts, members and users they name, changes it).
     """
     icb_ids = tuple(sorted(facts.icb_ids))
-    rules = _ACTIVE_RULES.get(icb_ids, lambda: _active_rules_of(icb_ids), token=token)
-    return [rule for rule in rules if rule_matches(rule, facts)]
+    return _ACTIVE_RULES.get(icb_ids, lambda: _active_rules_of(icb_ids), token=token)
 
 
 def _active_rules_of(icb_ids: tuple[int, ...]) -> list[RoutingRule]:
@@ -476,7 +469,7 @@ def route_concern(
     now = timezone.now()
     token = reference_token if reference_token is not None else reference.token()
     facts = concern_facts(concern, standard_ids=standard_ids)
-    winners, matched = rules_winning(candidate_rules(facts, token=token), facts)
+    winners, matched = rules_winning(icb_rules(facts, token=token), facts)
     members: Members = {}
     if winners:
         targets = [_rule_assignment(rule) for rule in winners]

@@ -147,41 +147,27 @@ def test_every_single_criterion_must_match(icb, world, make_concern, practice):
         assert matched is (name in {"about_organisation", "place"}), name
 
 
-def test_the_database_narrowing_keeps_exactly_the_rules_that_match(icb, world, make_concern, trust):
-    """Routing lets the database narrow the candidate rules before precedence is worked out in
-    Python: for every one of the 32 criteria sets, on a concern that matches everything and on
-    concerns that each miss one criterion, it keeps exactly the rules ``rule_matches`` accepts."""
+def test_routing_reads_every_active_rule_of_the_concerns_icbs_and_no_other(
+    icb, other_icb, world, make_concern, trust
+):
+    """The rules routing matches are all the active rules of the ICBs the concern is about and
+    reported from, in the order they were made: none retired, none of another ICB, none missing
+    (precedence is then worked out on them: test_precedence_matrix)."""
     rules = [_rule(icb, world, names, trust) for names in _all_criteria_sets()]
-    other_place = Place.objects.create(name="Wirral", icb=icb)
-    other_specialty = Specialty.objects.get_or_create(code="100", defaults={"name": "General surgery"})[0]
-    other_standard = Standard.objects.exclude(pk=world["standard"].pk).order_by("code").first()
-    everything = {
-        "specialty": world["specialty"],
-        "aspect_of_care": AspectOfCare.DISCHARGE,
-        "standards": [world["standard"]],
-    }
-    concerns = {
-        "matches everything": make_concern(**everything),
-        "another organisation": make_concern(**everything, about=TrustFactory(icb=icb)),
-        "another specialty": make_concern(**{**everything, "specialty": other_specialty}),
-        "no specialty": make_concern(**{**everything, "specialty": None}),
-        "another standard": make_concern(**{**everything, "standards": [other_standard]}),
-        "no standard": make_concern(**{**everything, "standards": []}),
-        "another aspect": make_concern(**{**everything, "aspect_of_care": AspectOfCare.RESULTS}),
-    }
-    for label, concern in concerns.items():
-        facts = services.concern_facts(concern)
-        expected = {rule.pk for rule in rules if services.rule_matches(rule, facts)}
-        assert {rule.pk for rule in services.candidate_rules(facts)} == expected, label
-    # And the Place: a reporter in another Place, about an organisation in no Place.
-    facts = services.concern_facts(concerns["another organisation"])
-    facts.place_ids = {other_place.pk}
-    expected = {rule.pk for rule in rules if services.rule_matches(rule, facts)}
-    assert {rule.pk for rule in services.candidate_rules(facts)} == expected
-    assert len(expected) < len(rules)  # each case really leaves some out
-    assert {
-        r.pk for r in services.candidate_rules(services.concern_facts(concerns["matches everything"]))
-    } == {rule.pk for rule in rules}
+    retired = _rule(icb, world, ["about_organisation"], TrustFactory(icb=icb))
+    services.routing_rule_retire(rule=retired, actor=None)
+    elsewhere = services.routing_rule_create(
+        icb=other_icb,
+        actor=None,
+        recipient_organisation=TrustFactory(icb=other_icb),
+        recipient_role=Role.RESPONDER,
+    )
+    facts = services.concern_facts(make_concern())
+    assert facts.icb_ids == {icb.pk}
+    assert [rule.pk for rule in services.icb_rules(facts)] == [rule.pk for rule in rules]
+    # A concern that crosses ICBs reads both ICBs' rules.
+    facts.icb_ids = {icb.pk, other_icb.pk}
+    assert [rule.pk for rule in services.icb_rules(facts)] == [rule.pk for rule in rules] + [elsewhere.pk]
 
 
 def test_rules_with_the_same_criteria_all_win(icb, world, matching_concern):
