@@ -222,7 +222,7 @@ class Server:
         self.process = subprocess.Popen(  # noqa: S603
             [
                 GUNICORN,
-                "liaison.config.wsgi:application",
+                "liaison.config.wsgi:application", *(["-c", os.environ["GCONF"]] if os.environ.get("GCONF") else []),
                 "-b",
                 f"127.0.0.1:{self.port}",
                 "-w",

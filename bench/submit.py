@@ -423,8 +423,8 @@ def main() -> int:
                 f"p95 {floor_load.percentile(95):.0f} ms, {len(floor_load.failures)} errors; "
                 f"paced submit at {paced_rate:g} req/s: {paced.rate():.1f} req/s answered, "
                 f"p50 {paced.percentile(50):.0f} ms p95 {paced.percentile(95):.0f} ms, "
-                f"{len(paced.failures)} errors; gunicorn CPU per request: submit {submit.cpu_ms():.0f} ms, "
-                f"floor {floor_load.cpu_ms():.0f} ms (load average {os.getloadavg()[0]:.1f})",
+                f"{len(paced.failures)} errors; gunicorn CPU per request: submit {submit.cpu_ms():.1f} ms, "
+                f"floor {floor_load.cpu_ms():.1f} ms, ratio {submit.rate() / floor_load.rate():.3f} (load average {os.getloadavg()[0]:.1f})",
                 flush=True,
             )
     for failure in failures[:5]:
@@ -450,7 +450,7 @@ def main() -> int:
         f"medians of {runs} runs of {seconds:.0f} s, {count} clients: saturated submit p50 {p50:.0f} ms, "
         f"floor p50 {floor_p50:.0f} ms p95 {floor_p95:.0f} ms; paced submit at {paced_rate:g} req/s "
         f"({paced_answered:.1f} answered a second) p50 {paced_p50:.0f} ms; gunicorn CPU per request "
-        f"submit {submit_cpu:.0f} ms, floor {floor_cpu:.0f} ms; {len(references)} concerns and "
+        f"submit {submit_cpu:.1f} ms, floor {floor_cpu:.1f} ms; {len(references)} concerns and "
         f"{len(floor_posts)} floor rows checked in the database"
     )
     missed = [
