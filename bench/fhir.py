@@ -222,7 +222,10 @@ class Server:
         self.process = subprocess.Popen(  # noqa: S603
             [
                 GUNICORN,
-                "liaison.config.wsgi:application", *(["-c", os.environ["GCONF"]] if os.environ.get("GCONF") else []),
+                "liaison.config.wsgi:application",
+                # The release's own gunicorn settings, as production starts it (docs/operations.md).
+                "-c",
+                str(ROOT / "gunicorn.conf.py"),
                 "-b",
                 f"127.0.0.1:{self.port}",
                 "-w",

@@ -9,6 +9,8 @@ class RateLimitCounter(models.Model):
     Written by one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` statement per request
     (``liaison.core.ratelimit.hit``), so counting costs one round trip and every web process on every
     machine counts together. The table holds one row per person or sender, never one per window.
+    On PostgreSQL the table is UNLOGGED (migration 0004): its commits do not wait for the disk, and
+    a crash empties it, which only restarts everyone's current window.
     """
 
     key = models.CharField(max_length=200, primary_key=True)

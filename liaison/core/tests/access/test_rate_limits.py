@@ -205,3 +205,21 @@ def test_every_process_counts_in_one_table_with_one_statement_per_request(limits
     # A new window starts again from one, in the same row: one row per sender, never one per window.
     assert ratelimit.hit("nhs111_intake", "RX7", now=1_000_090.0) is None
     assert RateLimitCounter.objects.get().count == 1
+
+
+
+@pytest.mark.django_db
+def test_on_postgresql_the_counters_do_not_wait_for_the_disk():
+    """The counters' table is UNLOGGED on PostgreSQL (migration core 0004), so a counted request's
+    commit flushes no WAL; counting still works in it."""
+    from django.db import connection
+
+    from liaison.core.models import RateLimitCounter
+
+    if connection.vendor != "postgresql":
+        pytest.skip("UNLOGGED tables are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'liaison_ratelimit'")
+        assert cursor.fetchone()[0] == "u"
+    assert ratelimit.hit("concern_submit", 1) is None
+    assert RateLimitCounter.objects.get(key="concern_submit:1").count == 1
