@@ -88,17 +88,20 @@ class Concern(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     part = models.CharField(max_length=1, choices=ConcernPart.choices)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="concerns")
+    # No index of its own: the (reporter_organisation, status) index answers the same lookups.
     reporter_organisation = models.ForeignKey(
-        "directory.Organisation", on_delete=models.PROTECT, related_name="concerns_reported"
+        "directory.Organisation", on_delete=models.PROTECT, related_name="concerns_reported", db_index=False
     )
     reporter_icb = models.ForeignKey(
         "directory.Organisation", null=True, on_delete=models.PROTECT, related_name="+", db_index=True
     )
+    # No index of its own: the (about_organisation, status) index answers the same lookups.
     about_organisation = models.ForeignKey(
-        "directory.Organisation", on_delete=models.PROTECT, related_name="concerns_about"
+        "directory.Organisation", on_delete=models.PROTECT, related_name="concerns_about", db_index=False
     )
+    # No index of its own: concern_icb_submitted and concern_icb_part_counts both start with it.
     about_icb = models.ForeignKey(
-        "directory.Organisation", null=True, on_delete=models.PROTECT, related_name="+", db_index=True
+        "directory.Organisation", null=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     specialty = models.ForeignKey(
         "directory.Specialty", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -69,12 +69,14 @@ class Notification(models.Model):
 
     kind = models.CharField(max_length=32, choices=NotificationKind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
+    # No index of its own: notification_inbox (recipient_user, channel, read_at) starts with it.
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,
     )
     recipient_email = models.EmailField(
         blank=True, help_text="The address the email goes to (a directory contact when there is no user)."

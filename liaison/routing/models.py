@@ -194,7 +194,10 @@ class AssignmentQuerySet(models.QuerySet):
 class Assignment(models.Model):
     """A concern in someone's inbox: a role at an organisation, a named person, or both."""
 
-    concern = models.ForeignKey("concerns.Concern", on_delete=models.CASCADE, related_name="assignments")
+    # No index of its own: the (concern, ended_at) index answers the same lookups.
+    concern = models.ForeignKey(
+        "concerns.Concern", on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
     decision = models.ForeignKey(
         RoutingDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments"
     )
