@@ -225,7 +225,7 @@ def generate(by_icb, standard_ids) -> float:
                 CASE WHEN (n * 31) %% 50 = 0 THEN 'duplicate' ELSE '' END, 'web',
                 (d.event + 1 + (n %% 5)) + time '09:00' AT TIME ZONE 'UTC'
             FROM generate_series(1, %(count)s) AS n
-            CROSS JOIN LATERAL (SELECT DATE %(first)s + ((n::bigint * 2654435761) %% %(days)s)::int AS event) AS d
+            CROSS JOIN LATERAL (SELECT %(first)s::date + ((n::bigint * 2654435761) %% %(days)s)::int AS event) AS d
             JOIN bench_icb i ON i.idx = n %% %(icbs)s
             JOIN bench_trust t ON t.idx = n %% %(icbs)s AND t.k = (n::bigint * 40503) %% %(trusts)s
             JOIN bench_practice p ON p.idx = n %% %(icbs)s AND p.k = (n::bigint * 104729) %% %(practices)s

@@ -159,16 +159,13 @@ def insert_new(
                 )
             append(field.get_db_prep_save(value, connection))
 
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            returned = cursor.fetchall() if plan.returning else None
-    except Exception:
-        # bulk_create runs its insert in atomic(savepoint=False): a failure marks the enclosing
-        # block for rollback, so a caller cannot carry on in a broken transaction by mistake.
-        if connection.in_atomic_block:
-            connection.needs_rollback = True
-        raise
+    held = getattr(connection, _HELD, None)
+    if held is not None and not plan.returning:
+        # Inside pipelined(): nothing comes back, so the INSERT waits to go with the next statement.
+        held.append((plan.sql, params))
+        returned = None
+    else:
+        returned = _execute(connection, plan, params)
 
     if not returning:
         return objs
@@ -186,6 +183,19 @@ def insert_new(
     return objs
 
 
+def _execute(connection, plan: "_Plan", params: list) -> list | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(plan.sql, params)
+            return cursor.fetchall() if plan.returning else None
+    except Exception:
+        # bulk_create runs its insert in atomic(savepoint=False): a failure marks the enclosing
+        # block for rollback, so a caller cannot carry on in a broken transaction by mistake.
+        if connection.in_atomic_block:
+            connection.needs_rollback = True
+        raise
+
+
 @contextmanager
 def pipelined(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     """Inside a transaction on PostgreSQL, send statements without waiting for each answer.
@@ -194,19 +204,72 @@ def pipelined(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     returning=False)``) is queued and travels with the next one that is read, or when the block
     ends, so a submission's dozen INSERTs take a few round trips instead of one each (measured in
     one process: 0.79 ms of waiting for six INSERTs became 0.53 ms, and less CPU on both sides).
+
+    Such an INSERT is not even handed to psycopg at once: it is held until the next statement of
+    any kind is about to run on the connection (a Django execute wrapper sends the held ones first,
+    in order), or until the block ends. The statements therefore reach PostgreSQL in the order the
+    code made them, but in bursts, so the server wakes once per burst instead of once per INSERT,
+    while Python builds the next rows. (Each wake-up is a context switch and a socket read on both
+    sides: with sixteen clients on two cores, about a third of the server's CPU for a submission.)
+
     An error in any of them is raised by the next read or when the block ends, and the enclosing
     ``transaction.atomic()`` rolls everything back as it would have. Elsewhere (SQLite, or outside
-    a transaction) it does nothing.
+    a transaction) it does nothing, and every INSERT runs at once.
     """
     connection = connections[using]
-    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+    if connection.vendor != "postgresql" or not connection.in_atomic_block or hasattr(connection, _HELD):
         yield
         return
     connection.ensure_connection()
-    # An error read when the pipeline ends comes from psycopg itself: translate it into Django's
-    # (IntegrityError and the rest), as every other statement's error is.
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        yield
+    held = _Held(connection)
+    setattr(connection, _HELD, held)
+    try:
+        # An error read when the pipeline ends comes from psycopg itself: translate it into Django's
+        # (IntegrityError and the rest), as every other statement's error is.
+        with (
+            connection.wrap_database_errors,
+            connection.connection.pipeline(),
+            connection.execute_wrapper(held.send_first),
+        ):
+            yield
+            held.send()
+    finally:
+        delattr(connection, _HELD)
+
+
+# The attribute of a connection (a DatabaseWrapper, one per thread) holding pipelined()'s INSERTs.
+_HELD = "_liaison_held_inserts"
+
+
+class _Held(list):
+    """INSERTs (sql, params) waiting to go to PostgreSQL with the next statement."""
+
+    def __init__(self, connection):
+        super().__init__()
+        self.connection = connection
+        self.sending = False
+
+    def send(self) -> None:
+        if not self or self.sending:
+            return
+        waiting = list(self)
+        self.clear()
+        self.sending = True
+        try:
+            with self.connection.cursor() as cursor:
+                for sql, params in waiting:
+                    cursor.execute(sql, params)
+        except Exception:
+            if self.connection.in_atomic_block:
+                self.connection.needs_rollback = True
+            raise
+        finally:
+            self.sending = False
+
+    def send_first(self, execute, sql, params, many, context):
+        """Django execute wrapper: the held INSERTs go before any other statement."""
+        self.send()
+        return execute(sql, params, many, context)
 
 
 def _refuse_mixed(model: type, objs: list) -> None:

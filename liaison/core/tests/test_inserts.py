@@ -521,6 +521,41 @@ def test_inside_a_transaction_on_postgresql_statements_are_pipelined(world):
     assert Notification.objects.filter(delivery_key__startswith="delivery-").count() == 2
 
 
+def test_in_a_pipeline_inserts_wait_for_the_next_statement_and_keep_their_order(world):
+    """pipelined() on PostgreSQL holds an INSERT that returns nothing until the next statement of
+    any kind runs (then sends the held ones first, in order) or the block ends; so a SELECT sees the
+    rows written before it. Elsewhere each INSERT runs at once."""
+    postgresql = connection.vendor == "postgresql"
+
+    def kinds(queries):
+        return [query["sql"].split()[0].upper() for query in queries]
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        with pipelined():
+            insert_new(notifications(world, 1), returning=False)
+            assert len(queries) == (0 if postgresql else 1)
+            insert_new(notifications(world, 2)[1:], returning=False)
+            assert len(queries) == (0 if postgresql else 2)
+            assert Notification.objects.filter(delivery_key__startswith="delivery-").count() == 2
+            assert kinds(queries) == ["INSERT", "INSERT", "SELECT"]
+            with pipelined():  # a nested block leaves the holding to the outer one
+                insert_new(notifications(world, 3)[2:], returning=False)
+            assert len(queries) == (3 if postgresql else 4)
+        # The outer block's end sent the last one.
+        assert kinds(queries) == ["INSERT", "INSERT", "SELECT", "INSERT"]
+    assert Notification.objects.filter(delivery_key__startswith="delivery-").count() == 3
+
+
+def test_an_insert_that_returns_its_key_is_never_held(world):
+    """A row whose primary key comes back from the database is sent at once, even in a pipeline,
+    and the rows held before it go first."""
+    with transaction.atomic(), pipelined(), CaptureQueriesContext(connection) as queries:
+        insert_new(notifications(world, 1), returning=False)
+        (row,) = insert_new(notifications(world, 2)[1:])
+        assert row.pk is not None
+        assert len(queries) == 2 and "RETURNING" in queries[1]["sql"].upper()
+
+
 def test_a_failed_insert_in_a_pipeline_leaves_nothing_of_the_change(world):
     """The second INSERT breaks a unique key: the error reaches the caller (when the pipeline is
     read, on PostgreSQL) and the transaction keeps nothing, the first row included."""

@@ -207,7 +207,6 @@ def test_every_process_counts_in_one_table_with_one_statement_per_request(limits
     assert RateLimitCounter.objects.get().count == 1
 
 
-
 @pytest.mark.django_db
 def test_on_postgresql_the_counters_do_not_wait_for_the_disk():
     """The counters' table is UNLOGGED on PostgreSQL (migration core 0004), so a counted request's
