@@ -3,7 +3,7 @@
 The contract other apps call
 ----------------------------
 
-``notify(*, kind, recipients, concern=None, link_path, organisation=None, key=None) -> list[Notification]``
+``notify(*, kind, recipients, concern=None, link_path, organisation=None, key=None, returning=True) -> list[Notification]``
 
 - ``kind``: one of the kinds below (a ``NotificationKind`` value).
 - ``recipients``: an iterable of ``User`` instances and/or plain email addresses (directory contacts
@@ -17,6 +17,8 @@ The contract other apps call
 - ``organisation``: the organisation named in the email (default: the concern's about-organisation).
 - ``key``: optional. The same ``key`` for the same recipient and channel never makes a second row, so
   a job that runs twice (``run_clocks``) notifies once. Without it every call notifies.
+- ``returning``: False when the caller never reads the rows back (routing): the rows are written
+  without asking the database for their ids, and the delivery task finds them by delivery key.
 
 Call it inside the transaction that makes the change: it writes the outbox rows in that transaction
 (one per recipient per channel) and returns them. The delivery task is queued in the same
@@ -259,12 +261,16 @@ def notify(
     organisation=None,
     key: str | None = None,
     reference_token: str | None = None,
+    returning: bool = True,
 ) -> list[Notification]:
     """Write outbox rows for ``kind`` to ``recipients`` in the caller's transaction; deliver after commit.
 
     See the module docstring for the arguments and the kinds. ``reference_token``: the reference
     generation the caller read its recipients at (``liaison.core.reference``), so which addresses
-    belong to users is kept in the process while it stands.
+    belong to users is kept in the process while it stands. ``returning=False``: the caller does not
+    read the rows back, so (without a ``key``) nothing is asked back from the database: the rows
+    come back without primary keys, the delivery task is given their delivery keys instead, and
+    inside a pipelined change (``liaison.core.inserts.pipelined``) their INSERT waits for nothing.
     """
     if kind not in NotificationKind.values or kind == NotificationKind.DAILY_DIGEST:
         raise ValueError(f"Unknown notification kind {kind!r}: see liaison.notifications.services")
@@ -292,6 +298,12 @@ def notify(
             rows.extend(_rows_for(recipient, common, key, now))
         if not rows:
             return []
+        if key is None and not returning:
+            insert_new(rows, returning=False)
+            due_keys = [row.delivery_key for row in rows if _due(row)]
+            if due_keys:
+                enqueue_delivery(keys=due_keys)  # with the rows: in this transaction, or once it commits
+            return rows
         if key is None and connection.features.can_return_rows_from_bulk_insert:
             saved = insert_new(rows)
         else:
@@ -302,19 +314,25 @@ def notify(
                 .select_related("recipient_user", "concern", "organisation")
                 .order_by("id")
             )
-        due = [
-            row.pk for row in saved if row.status == DeliveryStatus.PENDING and row.channel == Channel.EMAIL
-        ]
+        due = [row.pk for row in saved if _due(row)]
         if due:
             enqueue_delivery(due)  # with the rows: in this transaction, or once it commits
     return saved
 
 
+def _due(row: Notification) -> bool:
+    """An email row to send now (not an in-app row, one held for the digest, or a failed address)."""
+    return row.status == DeliveryStatus.PENDING and row.channel == Channel.EMAIL
+
+
 # --- Delivery -------------------------------------------------------------------------------------
 
 
-def enqueue_delivery(ids: list[int] | None = None, run_after: datetime | None = None) -> None:
-    """Ask the task worker to deliver these rows (all due rows when None), now or at ``run_after``.
+def enqueue_delivery(
+    ids: list[int] | None = None, run_after: datetime | None = None, *, keys: list[str] | None = None
+) -> None:
+    """Ask the task worker to deliver these rows (all due rows when neither ``ids`` nor their delivery
+    ``keys`` are given), now or at ``run_after``.
 
     If the queue cannot take it, nothing is lost: ``liaison deliver_notifications`` (run by the
     scheduler) sends every due row. Called inside a transaction (the database queue, from
@@ -326,6 +344,8 @@ def enqueue_delivery(ids: list[int] | None = None, run_after: datetime | None = 
 
     task = deliver_notifications
     arguments = {"notification_ids": list(ids) if ids is not None else None}
+    if keys is not None:
+        arguments["delivery_keys"] = list(keys)
     try:
         if run_after is not None and task.get_backend().supports_defer:
             task.using(run_after=run_after).enqueue(**arguments)
@@ -420,13 +440,17 @@ def _release_stale_claims(now: datetime) -> int:
     return failed + retried
 
 
-def _claim(now: datetime, ids: list[int] | None, size: int) -> list[Notification]:
+def _claim(
+    now: datetime, ids: list[int] | None, size: int, *, keys: list[str] | None = None
+) -> list[Notification]:
     """Take up to ``size`` due rows for this worker alone: pending → sending, one more attempt."""
     token = uuid.uuid4().hex
     with transaction.atomic():
         candidates = Notification.objects.due(now).order_by("next_attempt_at", "id")
         if ids is not None:
             candidates = candidates.filter(pk__in=ids)
+        if keys is not None:
+            candidates = candidates.filter(delivery_key__in=keys)
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
         chosen = list(candidates.values_list("pk", flat=True)[:size])
@@ -552,11 +576,13 @@ def _reopen(mail) -> None:
 def notifications_deliver(
     *,
     ids: list[int] | None = None,
+    keys: list[str] | None = None,
     now: datetime | None = None,
     limit: int = 1000,
     schedule_retry: bool = True,
 ) -> DeliveryReport:
-    """Send due email rows (only ``ids`` if given), at most ``limit``.
+    """Send due email rows (only ``ids``, or only the rows with these delivery ``keys``, if given), at
+    most ``limit``.
 
     When some failed, and ``schedule_retry`` is on (the task worker), one deferred task is enqueued
     for the earliest retry; the scheduled command turns it off, since it runs again anyway. Safe to
@@ -567,7 +593,7 @@ def notifications_deliver(
     report = DeliveryReport(released=_release_stale_claims(now))
     handled = 0
     while handled < limit:
-        rows = _claim(now, ids, min(BATCH_SIZE, limit - handled))
+        rows = _claim(now, ids, min(BATCH_SIZE, limit - handled), keys=keys)
         if not rows:
             break
         handled += len(rows)

@@ -4,8 +4,11 @@ from django_tasks import task
 
 
 @task()
-def deliver_notifications(notification_ids: list[int] | None = None) -> dict:
-    """Send these outbox rows (every due row when None). Enqueued on commit by ``notify``."""
+def deliver_notifications(
+    notification_ids: list[int] | None = None, delivery_keys: list[str] | None = None
+) -> dict:
+    """Send these outbox rows, named by id or by delivery key (every due row when neither is given).
+    Queued by ``notify`` with the change that wrote them."""
     from liaison.notifications.services import notifications_deliver
 
-    return notifications_deliver(ids=notification_ids).as_dict()
+    return notifications_deliver(ids=notification_ids, keys=delivery_keys).as_dict()

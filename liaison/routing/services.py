@@ -76,6 +76,7 @@ def _notify(
         link_path=case_link(concern),
         key=key,
         reference_token=reference_token,
+        returning=False,  # routing never reads the rows back
     )
 
 

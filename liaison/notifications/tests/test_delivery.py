@@ -334,3 +334,32 @@ def test_a_server_that_defers_one_message_retries_that_one_and_sends_the_rest(co
         DeliveryStatus.PENDING,
         "The mail server answered with code 451",
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_worker_delivers_rows_named_by_delivery_key_and_only_those(concern, responder, smtp_running):
+    """Routing's notifications are queued by delivery key: the worker sends exactly those, once."""
+    from django.db import transaction
+
+    other = notify(
+        kind="concern_routed", recipients=["other@example.nhs.net"], concern=concern, link_path="/c/"
+    )
+    Notification.objects.filter(pk__in=[row.pk for row in other]).update(
+        next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    with transaction.atomic():
+        notify(
+            kind="concern_assigned",
+            recipients=["lead@example.nhs.net", "deputy@example.nhs.net"],
+            concern=concern,
+            link_path="/c/",
+            returning=False,
+        )
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0")
+    assert sorted(to for entry in smtp_running.mailbox.messages for to in entry["to"]) == [
+        "deputy@example.nhs.net",
+        "lead@example.nhs.net",
+    ]
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--interval", "0")
+    assert len(smtp_running.mailbox.messages) == 2  # never twice
+    assert _emails().get(recipient_email="other@example.nhs.net").status == DeliveryStatus.PENDING

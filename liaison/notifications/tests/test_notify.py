@@ -193,3 +193,35 @@ def test_notify_costs_a_fixed_number_of_queries_however_many_recipients(concern,
         return len(captured)
 
     assert queries(2) == queries(12)
+
+
+def test_without_reading_rows_back_the_delivery_task_names_them_by_delivery_key(concern, responder):
+    """returning=False (routing's calls): no id comes back from the database, and the delivery task
+    is queued with the delivery keys of the rows due now: not the in-app row, nor a failed address."""
+    with CaptureQueriesContext(connection) as queries:
+        rows = notify(
+            kind="concern_assigned",
+            recipients=[responder.user, "Service.Lead@example.nhs.net", "not an address"],
+            concern=concern,
+            link_path=f"/concerns/{concern.public_id}/",
+            returning=False,
+        )
+    assert all(row.pk is None for row in rows)
+    inserts = [
+        query["sql"]
+        for query in queries
+        if query["sql"].startswith('INSERT INTO "notifications_notification"')
+    ]
+    assert len(inserts) == 1 and "RETURNING" not in inserts[0].upper()
+    stored = Notification.objects.filter(delivery_key__in=[row.delivery_key for row in rows])
+    assert stored.count() == 4
+    due = set(
+        stored.filter(channel=Channel.EMAIL, status=DeliveryStatus.PENDING).values_list(
+            "delivery_key", flat=True
+        )
+    )
+    assert len(due) == 2  # the user's email and the contact's; the bad address failed at once
+    (task,) = DBTaskResult.objects.all()
+    assert task.task_path == "liaison.notifications.tasks.deliver_notifications"
+    assert set(task.args_kwargs["kwargs"]["delivery_keys"]) == due
+    assert task.args_kwargs["kwargs"]["notification_ids"] is None
