@@ -274,6 +274,8 @@ class _Checked:
     specialty: object = None
     code_in_force: object = None
     standards: list = field(default_factory=list)
+    # The id taken for the routing decision while the concern was stored (PostgreSQL), else None.
+    decision_id: int | None = None
 
 
 def _check(
@@ -455,6 +457,7 @@ def submit_concern(
                 events_before=[submitted],
                 audit_before=[audited],
                 reference_token=checked.reference_token,
+                decision_id=checked.decision_id,
             )
             _enqueue_theme_assignment(concern.pk)
     except IntegrityError:
@@ -474,10 +477,15 @@ def _store(
     """Store the concern, its standards and its first occurrence. The SUBMITTED event and the audit
     event come back unsaved: routing stores each with its own (ROUTED, and the routing decision's
     audit event), so each table takes one insert."""
+    from liaison.routing.services import decision_id_later
+
     now = timezone.now()
     organisation = membership.organisation
     about = checked.about
     has_reference = bool(submission.patient_reference)
+    # Asked now, answered with the concern's own INSERT below: routing then stores its decision
+    # without waiting for another answer.
+    decision_id = decision_id_later()
     (concern,) = insert_new(
         [
             Concern(
@@ -503,6 +511,7 @@ def _store(
             )
         ]
     )
+    checked.decision_id = decision_id() if decision_id else None
     insert_new(
         [
             ConcernStandard(
@@ -570,13 +579,15 @@ def route_new_concern_integration(
     events_before=(),
     audit_before=(),
     reference_token: str | None = None,
+    decision_id: int | None = None,
 ) -> None:
     """Hand a new concern to routing, inside the submitting transaction: a concern that cannot be
     routed is not half-stored. Routing assigns responders, starts the clocks and queues notifications.
     ``standard_ids``: the standards just stored with it, so routing need not read them back;
     ``events_before``: its unsaved SUBMITTED event, which routing stores with its ROUTED event;
     ``audit_before``: its unsaved audit event, which routing stores with the decision's;
-    ``reference_token``: the reference generation the submission's checks read at, if they did."""
+    ``reference_token``: the reference generation the submission's checks read at, if they did;
+    ``decision_id``: the id taken for the routing decision while the concern was stored, if one was."""
     from liaison.routing.services import route_new_concern
 
     route_new_concern(
@@ -586,6 +597,7 @@ def route_new_concern_integration(
         events_before=events_before,
         audit_before=audit_before,
         reference_token=reference_token,
+        decision_id=decision_id,
     )
 
 

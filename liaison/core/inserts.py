@@ -24,7 +24,8 @@ What it does not do, and what happens instead:
 - It sends no signals (no ``pre_save``/``post_save``), exactly like ``bulk_create``, and it does
   not call ``save()``; a model's own ``save()`` override is not run.
 - It refuses (``ValueError`` naming the problem) instances of more than one model, instances
-  already saved (an auto primary key set, or loaded from the database) and a value that is an
+  already saved (loaded from the database, or stored before), rows of which only some bring an
+  auto primary key (all or none may: an id taken beforehand with ``next_id_later``), and a value that is an
   expression (``F()``, ``Now()``, ``DatabaseDefault``...): use ``bulk_create`` (or ``save()``)
   for those. Like ``bulk_create`` it refuses multi-table inherited models and an unsaved related
   instance, and links a related instance saved after it was assigned.
@@ -53,7 +54,7 @@ from contextlib import contextmanager
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import AutoField, CompositePrimaryKey, Model
 
-__all__ = ["insert_new", "pipelined", "MAX_ROWS"]
+__all__ = ["insert_new", "next_id_later", "pipelined", "MAX_ROWS"]
 
 # More rows than this go through bulk_create: the kept SQL stays small, and so does the cache.
 MAX_ROWS = 100
@@ -118,14 +119,17 @@ def insert_new(
         return objs
     model = type(objs[0])
     rows = len(objs)
-    plan = _plans.get((using, model, rows, returning), False) if rows <= MAX_ROWS else None
+    # An auto primary key is either left to the database for every row or given for every row (an
+    # id taken from the sequence beforehand: next_id_later()).
+    given = objs[0].pk is not None
+    key = (using, model, rows, returning, given)
+    plan = _plans.get(key, False) if rows <= MAX_ROWS else None
     if plan is False:
-        plan = _plans[(using, model, rows, returning)] = _build_plan(using, model, objs, returning)
+        plan = _plans[key] = _build_plan(using, model, objs, returning, given)
     if plan is None:
         _refuse_mixed(model, objs)
-        auto_pk = isinstance(model._meta.pk, AutoField)
         for obj in objs:
-            if not obj._state.adding or (auto_pk and obj.pk is not None):
+            if not obj._state.adding:
                 _refuse_saved(model, obj)
         return model._default_manager.db_manager(using).bulk_create(objs)
 
@@ -140,8 +144,13 @@ def insert_new(
         if type(obj) is not model:
             _refuse_mixed(model, objs)
         state = obj._state
-        if not state.adding or (auto_pk and getattr(obj, pk_attname) is not None):
+        if not state.adding:
             _refuse_saved(model, obj)
+        if auto_pk and (getattr(obj, pk_attname) is not None) is not given:
+            raise ValueError(
+                f"insert_new() stores {model.__name__} rows whose ids are all given or all left to the "
+                "database, not some of each: call it once for each kind."
+            )
         if not auto_pk and getattr(obj, pk_attname) is None:
             setattr(obj, pk_attname, plan.pk.get_pk_value_on_save(obj))
         if state.fields_cache:
@@ -194,6 +203,35 @@ def _execute(connection, plan: "_Plan", params: list) -> list | None:
         if connection.in_atomic_block:
             connection.needs_rollback = True
         raise
+
+
+def next_id_later(model: type[Model], using: str = DEFAULT_DB_ALIAS):
+    """Inside ``pipelined()``: ask PostgreSQL now for the next id of ``model``'s auto primary key,
+    without waiting for the answer. Returns a function that gives the id; call it after the next
+    statement whose answer is read (a RETURNING insert), which brings this answer with its own, so
+    the id costs no round trip of its own. A row stored with that id (``insert_new`` with the id
+    set) then asks for nothing back and goes with the rest of the change. Outside ``pipelined()``
+    (SQLite, or no transaction) it asks nothing and returns None: store the row without an id.
+
+    The id comes from the same sequence the database would use, so ids stay unique whichever way a
+    row was stored; an id taken by a change that then fails is skipped, as any rolled-back insert's.
+    """
+    connection = connections[using]
+    if getattr(connection, _HELD, None) is None:
+        return None
+    opts = model._meta
+    if not isinstance(opts.pk, AutoField):
+        raise ValueError(f"next_id_later() is for auto primary keys; {model.__name__} has {opts.pk!r}")
+    cursor = connection.cursor()
+    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s))", [opts.db_table, opts.pk.column])
+
+    def read() -> int:
+        try:
+            return cursor.fetchone()[0]
+        finally:
+            cursor.close()
+
+    return read
 
 
 @contextmanager
@@ -284,11 +322,13 @@ def _refuse_mixed(model: type, objs: list) -> None:
 def _refuse_saved(model: type, obj) -> None:
     raise ValueError(
         f"insert_new() stores new rows only: {model.__name__} {obj.pk!r} is already saved "
-        "(its primary key is set or it was loaded from the database); save() it or use update()."
+        "(it was loaded from the database or stored before); save() it or use update()."
     )
 
 
-def _build_plan(using: str, model: type, objs: list, returning_wanted: bool = True) -> "_Plan | None":
+def _build_plan(
+    using: str, model: type, objs: list, returning_wanted: bool = True, given_pk: bool = False
+) -> "_Plan | None":
     """The SQL and fields for ``len(objs)`` rows of ``model``; None when bulk_create must do it."""
     opts = model._meta
     for parent in opts.all_parents:
@@ -301,7 +341,9 @@ def _build_plan(using: str, model: type, objs: list, returning_wanted: bool = Tr
     ops = connection.ops
     pk = opts.pk
     auto_pk = isinstance(pk, AutoField)
-    fields = [f for f in opts.concrete_fields if not f.generated and not (auto_pk and f is pk)]
+    # An auto primary key goes in the INSERT only when the rows bring their own ids.
+    sends_pk = not auto_pk or given_pk
+    fields = [f for f in opts.concrete_fields if not f.generated and (sends_pk or f is not pk)]
     if (
         not connection.features.can_return_rows_from_bulk_insert
         or isinstance(pk, CompositePrimaryKey)
@@ -311,7 +353,7 @@ def _build_plan(using: str, model: type, objs: list, returning_wanted: bool = Tr
     ):
         return None
     returning = list(opts.db_returning_fields) if returning_wanted else []
-    if not auto_pk:
+    if sends_pk:
         # bulk_create sets every returned field but the primary key it sent.
         returning = [f for f in returning if f is not pk]
     returning_sql, returning_params = ops.return_insert_columns(returning) or ("", ())

@@ -26,7 +26,7 @@ from liaison.concerns.models import (
     ConcernStatus,
 )
 from liaison.core import reference
-from liaison.core.inserts import insert_new
+from liaison.core.inserts import insert_new, next_id_later
 from liaison.core.reference import Kept
 from liaison.directory.models import Contact, ContactRole, Organisation, OrganisationType
 from liaison.privacy.detection import log_detections, scan_text
@@ -454,6 +454,7 @@ def route_concern(
     events_before: Sequence[ConcernEvent] = (),
     audit_before: Sequence = (),
     reference_token: str | None = None,
+    decision_id: int | None = None,
 ) -> RoutingDecision:
     """Work out who the concern goes to, assign it, and explain why. Never raises for want of a rule.
 
@@ -465,7 +466,8 @@ def route_concern(
     events of the caller's (``audit_event``), stored with the decision's in one insert;
     ``reference_token``: the reference generation the caller read the concern's organisation at
     (``liaison.core.reference``), else it is read here. Rules and recipients are kept per process
-    while it stands.
+    while it stands. ``decision_id``: an id taken for the decision beforehand (``decision_id_later``),
+    so storing it waits for no answer.
     """
     now = timezone.now()
     token = reference_token if reference_token is not None else reference.token()
@@ -485,6 +487,7 @@ def route_concern(
     (decision,) = insert_new(
         [
             RoutingDecision(
+                id=decision_id,
                 concern=concern,
                 decided_at=now,
                 actor=actor,
@@ -554,6 +557,13 @@ def _unique(items: list) -> list:
     return list(dict.fromkeys(items))
 
 
+def decision_id_later():
+    """For a submission about to store its concern: take the id its routing decision will have, with
+    no round trip of its own (``liaison.core.inserts.next_id_later``). None outside a pipelined
+    change; else a function to call once the concern's own INSERT has been answered."""
+    return next_id_later(RoutingDecision)
+
+
 @transaction.atomic(savepoint=False)
 def route_new_concern(
     *,
@@ -563,6 +573,7 @@ def route_new_concern(
     events_before: Sequence[ConcernEvent] = (),
     audit_before: Sequence = (),
     reference_token: str | None = None,
+    decision_id: int | None = None,
 ) -> RoutingDecision:
     """Route a concern just submitted (never routed before) and start its clocks.
 
@@ -572,7 +583,8 @@ def route_new_concern(
     Never raises because no rule matches. ``standard_ids``: the standards the submission breached,
     so they are not read back; ``events_before``: the unsaved SUBMITTED event, stored with ROUTED;
     ``audit_before``: the submission's unsaved audit event, stored with the decision's;
-    ``reference_token``: the reference generation the submission's checks read at.
+    ``reference_token``: the reference generation the submission's checks read at;
+    ``decision_id``: the id taken for its decision with ``decision_id_later``, if one was.
     """
     decision = route_concern(
         concern=concern,
@@ -582,6 +594,7 @@ def route_new_concern(
         events_before=events_before,
         audit_before=audit_before,
         reference_token=reference_token,
+        decision_id=decision_id,
     )
     clock_start(concern=concern, started_on=timezone.localdate(concern.submitted_at), first=True)
     return decision

@@ -384,16 +384,19 @@ def test_the_sql_is_built_once_per_model_and_row_count(world):
     inserts._plans.clear()
     with CaptureQueriesContext(connection) as queries:
         first = insert_new(notifications(world, 1))
-        plan = inserts._plans[("default", Notification, 1, True)]
+        plan = inserts._plans[("default", Notification, 1, True, False)]
         second = Notification(**{**_fields(first[0]), "id": None, "delivery_key": "another"})
         insert_new([second])
-    assert list(inserts._plans) == [("default", Notification, 1, True)]
-    assert inserts._plans[("default", Notification, 1, True)] is plan
+    assert list(inserts._plans) == [("default", Notification, 1, True, False)]
+    assert inserts._plans[("default", Notification, 1, True, False)] is plan
     assert len(queries) == 2
     assert first[0].pk != second.pk
 
     insert_new([Notification(**{**_fields(first[0]), "id": None, "delivery_key": f"k{i}"}) for i in range(2)])
-    assert set(inserts._plans) == {("default", Notification, 1, True), ("default", Notification, 2, True)}
+    assert set(inserts._plans) == {
+        ("default", Notification, 1, True, False),
+        ("default", Notification, 2, True, False),
+    }
 
 
 def _fields(obj) -> dict:
@@ -446,17 +449,63 @@ def test_refuses_instances_already_saved(world):
     with pytest.raises(ValueError, match="new rows only: ConcernEvent .* already saved"):
         insert_new([event])
 
-    (with_pk,) = concern_events(world, 1)
-    with_pk.pk = event.pk + 1000
-    with pytest.raises(ValueError, match="already saved"):
-        insert_new([with_pk])
-
     (task,) = task_results(world, 1)
     insert_new([task])
     loaded = DBTaskResult.objects.get(pk=task.pk)
     with pytest.raises(ValueError, match="new rows only: DBTaskResult"):
         insert_new([loaded])
     assert ConcernEvent.objects.filter(reason="Reason 0").count() == 1
+
+
+def test_rows_may_bring_their_own_auto_ids_all_or_none(world):
+    """A new row with its auto primary key set (an id taken from the sequence beforehand) is stored
+    with that id and asks nothing back; rows of which only some bring one are refused."""
+    last = ConcernEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    first, second = concern_events(world, 2)
+    first.pk, second.pk = last + 1000, last + 1001
+    with CaptureQueriesContext(connection) as queries:
+        assert insert_new([first, second]) == [first, second]
+    assert "RETURNING" not in queries[0]["sql"].upper()
+    assert set(ConcernEvent.objects.filter(pk__gte=last + 1000).values_list("pk", "reason")) == {
+        (last + 1000, "Reason 0"),
+        (last + 1001, "Reason 1"),
+    }
+    assert not first._state.adding
+
+    given, left = concern_events(world, 2)
+    given.pk = last + 2000
+    with pytest.raises(ValueError, match="all given or all left to the database"):
+        insert_new([given, left])
+    assert not ConcernEvent.objects.filter(pk=last + 2000).exists()
+
+
+def test_an_id_taken_beforehand_rides_with_the_next_answer(world):
+    """next_id_later() inside pipelined() on PostgreSQL: the id comes from the model's own sequence,
+    read with the answer to the next RETURNING insert; the row stored with it is held like any row
+    that asks nothing back. Elsewhere it asks nothing and says so with None."""
+    from liaison.core.inserts import next_id_later
+
+    assert next_id_later(ConcernEvent) is None  # no pipelined change here
+    with transaction.atomic(), pipelined():
+        later = next_id_later(ConcernEvent)
+        if connection.vendor != "postgresql":
+            assert later is None
+            return
+        (audited,) = insert_new(audit_events(world, 1))  # a RETURNING insert: one answer for both
+        event_id = later()
+        (event,) = concern_events(world, 1)
+        event.pk = event_id
+        with CaptureQueriesContext(connection) as queries:
+            insert_new([event])
+        assert len(queries) == 0  # held until the change goes
+        (after,) = concern_events(world, 1)
+        insert_new([after])
+    assert audited.pk is not None
+    assert ConcernEvent.objects.get(pk=event_id).reason == "Reason 0"
+    # The sequence moved on: the row stored without an id took a later one.
+    assert ConcernEvent.objects.get(pk=after.pk).pk > event_id
+    with pytest.raises(ValueError, match="auto primary keys"), transaction.atomic(), pipelined():
+        next_id_later(DBTaskResult)
 
 
 def test_refuses_an_expression_value(world):

@@ -248,3 +248,13 @@ def test_the_report_carries_themes_and_you_said_we_did(icb, trust, october, icb_
     assert [a.action for a in data.actions] == ["Discharge summaries sent before the patient leaves"]
     text = _pdf_text(services.report_pdf(data))
     assert "Late discharge summaries" in text and "Ward 4 pilot started" in text
+
+
+def test_the_monthly_job_issues_for_each_icb_with_concerns_and_no_other(icb, other_icb, trust, october):
+    """Only ICBs that have concerns about their providers get a report."""
+    from liaison.core.factories import ICBFactory
+    from liaison.reports.selectors import icbs_with_concerns
+
+    assert list(icbs_with_concerns()) == [icb]
+    ICBFactory(ods_code="QAA", name="NHS EARLIER ICB")  # no concerns: no report
+    assert list(icbs_with_concerns()) == [icb]
