@@ -266,6 +266,13 @@ def _resolve_about(
     return organisation, []
 
 
+# The choices a submission's fields may take, as sets: checked on every submission.
+_PARTS = frozenset(ConcernPart.values)
+_STAFF_GROUPS = frozenset(StaffGroup.values)
+_ASPECTS = frozenset(AspectOfCare.values)
+_PATIENT_REFERENCE_SYSTEMS = frozenset(PatientReferenceSystem.values)
+
+
 @dataclass
 class _Checked:
     # The reference generation the checks read at (``liaison.core.reference``): routing uses the same.
@@ -284,7 +291,7 @@ def _check(
     """Every problem with a submission, in the order of the form, and what it resolved to."""
     problems: list[Problem] = []
     checked = _Checked(reference_token=reference.token() if submission.about_organisation else None)
-    if submission.part not in ConcernPart.values:
+    if submission.part not in _PARTS:
         problems.append(
             Problem(
                 "part",
@@ -301,9 +308,9 @@ def _check(
         if checked.specialty is None:
             problems.append(Problem("specialty", "Select a specialty from the list", "invalid_choice"))
     problems += _length_problem("service_description", submission.service_description)
-    if submission.staff_group and submission.staff_group not in StaffGroup.values:
+    if submission.staff_group and submission.staff_group not in _STAFF_GROUPS:
         problems.append(Problem("staff_group", "Select a staff group from the list", "invalid_choice"))
-    if submission.aspect_of_care not in AspectOfCare.values:
+    if submission.aspect_of_care not in _ASPECTS:
         problems.append(
             Problem(
                 "aspect_of_care",
@@ -367,7 +374,7 @@ def _patient_reference_check(submission: ConcernSubmission) -> list[Problem]:
             Problem("patient_reference", "Local patient reference must be 40 characters or fewer", "too_long")
         )
     problems += _patient_reference_problems(reference)
-    if system not in PatientReferenceSystem.values:
+    if system not in _PATIENT_REFERENCE_SYSTEMS:
         problems.append(
             Problem(
                 "patient_reference_system",
@@ -515,9 +522,9 @@ def _store(
     insert_new(
         [
             ConcernStandard(
-                concern=concern,
-                standard=item.standard,
-                time_limit=item.time_limit,
+                concern_id=concern.pk,
+                standard_id=item.standard.pk,
+                time_limit_id=item.time_limit.pk if item.time_limit else None,
                 time_limit_text=item.time_limit.describe() if item.time_limit else "No time limit",
             )
             for item in checked.standards
@@ -527,9 +534,9 @@ def _store(
     insert_new(
         [
             Occurrence(
-                concern=concern,
-                organisation=organisation,
-                reported_by=membership.user,
+                concern_id=concern.pk,
+                organisation_id=organisation.pk,
+                reported_by_id=membership.user_id,
                 event_date=submission.event_date,
                 is_original=True,
             )
@@ -537,10 +544,10 @@ def _store(
         returning=False,
     )
     submitted = ConcernEvent(
-        concern=concern,
+        concern_id=concern.pk,
         kind=ConcernEventKind.SUBMITTED,
-        actor=membership.user,
-        organisation=organisation,
+        actor_id=membership.user_id,
+        organisation_id=organisation.pk,
         to_status=concern.status,
         occurred_at=now,
     )

@@ -93,9 +93,10 @@ def _write_tasks(pending: list) -> None:
 
     from liaison.core.inserts import insert_new
 
-    rows = []
+    rows, backends = [], []
     for task, args, kwargs in pending:
         backend = task.get_backend()
+        backends.append(type(backend))
         rows.append(
             DBTaskResult(
                 id=backend._get_id(),
@@ -108,5 +109,5 @@ def _write_tasks(pending: list) -> None:
             )
         )
     insert_new(rows)
-    for (task, _, _), row in zip(pending, rows, strict=True):
-        task_enqueued.send(type(task.get_backend()), task_result=row.task_result)
+    for backend, row in zip(backends, rows, strict=True):
+        task_enqueued.send(backend, task_result=row.task_result)

@@ -252,6 +252,10 @@ def _rows_for(recipient: _Recipient, common: dict, key: str | None, now: datetim
     return rows
 
 
+# Every kind, as a set: checked on every notify().
+_KINDS = frozenset(NotificationKind.values)
+
+
 def notify(
     *,
     kind: str,
@@ -272,7 +276,7 @@ def notify(
     come back without primary keys, the delivery task is given their delivery keys instead, and
     inside a pipelined change (``liaison.core.inserts.pipelined``) their INSERT waits for nothing.
     """
-    if kind not in NotificationKind.values or kind == NotificationKind.DAILY_DIGEST:
+    if kind not in _KINDS or kind == NotificationKind.DAILY_DIGEST:
         raise ValueError(f"Unknown notification kind {kind!r}: see liaison.notifications.services")
     if (
         not isinstance(link_path, str)

@@ -137,7 +137,7 @@ def clock_start(*, concern: Concern, started_on: date | None = None, first: bool
     clock = None if first else ConcernClock.objects.filter(concern=concern).first()
     if clock is None:
         # Nothing reads the new clock back within the submission: its INSERT need not be waited for.
-        return insert_new([ConcernClock(concern=concern, **due)], returning=False)[0]
+        return insert_new([ConcernClock(concern_id=concern.pk, **due)], returning=False)[0]
     for name, value in due.items():
         setattr(clock, name, value)
     clock.cycle += 1
@@ -499,7 +499,10 @@ def route_concern(
     )
     if winners:
         insert_new(
-            [RoutingDecision.rules.through(routingdecision=decision, routingrule=rule) for rule in winners],
+            [
+                RoutingDecision.rules.through(routingdecision_id=decision.pk, routingrule_id=rule.pk)
+                for rule in winners
+            ],
             returning=False,
         )
     assignments = []
@@ -511,8 +514,8 @@ def route_concern(
         seen.add(key)
         assignments.append(
             Assignment(
-                concern=concern,
-                decision=decision,
+                concern_id=concern.pk,
+                decision_id=decision.pk,
                 specialty_id=concern.specialty_id,
                 created_at=now,
                 **target,
@@ -520,9 +523,9 @@ def route_concern(
         )
     insert_new(assignments, returning=False)
     routed = ConcernEvent(
-        concern=concern,
+        concern_id=concern.pk,
         kind=ConcernEventKind.ROUTED,
-        actor=actor,
+        actor_id=getattr(actor, "pk", None),
         reason=explanation[:500],
         occurred_at=now,
     )
