@@ -194,6 +194,13 @@ _NOT_A_MAILBOX = _words(
 )
 
 
+def _ends_a_postcode(found: list[Finding], start: int, end: int) -> bool:
+    """Is this "mailbox" part of a postcode already found? In "CH1 4BJ at england.nhs.uk" the
+    "4BJ" is a postcode's inward code followed by "at" and a web address, not a mailbox: the
+    postcode is blocked whole as a postcode rather than half of it as an email."""
+    return any(f.kind is Kind.POSTCODE and f.start < end and start < f.end for f in found)
+
+
 # Spelled-out forms all have "at" between spaces or brackets: only text with one is searched for them.
 _AT_GATE = re.compile(r"[ \[({<][Aa][Tt][ \])}>]")
 
@@ -213,8 +220,9 @@ def _find_emails(text: str, found: list[Finding]) -> None:
             continue
         local = local_match.group().strip()
         spelled_out = match.group("bracketed") or _SPELLED_DOT.search(match.group())
-        if not spelled_out and not _looks_like_mailbox(
-            local, f"{match.group('domain')}.{match.group('tld')}"
+        if not spelled_out and (
+            not _looks_like_mailbox(local, f"{match.group('domain')}.{match.group('tld')}")
+            or _ends_a_postcode(found, local_match.start(), local_match.end())
         ):
             continue
         found.append(

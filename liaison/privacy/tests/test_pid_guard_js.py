@@ -92,6 +92,7 @@ def test_browser_agrees_with_the_server_on_the_rules_examples():
         "CHI 150937 8650 and 071 186 2524",
         "postcode l78xp, SW1A  1AA and GIR 0AA; not L7 or CH41",
         "email jdoe at hotmail dot com or mary.jones(at)btinternet(dot)com, not available at www.nhs.uk",
+        "guidance from NHS England ee98 1DA at england.nhs.uk, and ZY7  9QD at england.nhs.uk",
         "mobile 07700 900 123, +44 (0)161 496 0321, 0044 7700 900321; bleep 1234, ext 4521",
         "DOB 12/03/1956; born on the 12th of March 1956; 29021952; 05/11/1938 (DOB)",
         "The clinic letter dated 14/02/2026 asked DOB 01/01/2000 the GP to act.",

@@ -130,6 +130,8 @@
       var local = m[2], domain = m[4] + "." + m[5], matched = m[0].slice(m[1].length);
       var spelled = m[3] || SPELLED_DOT.test(matched);
       if (!spelled && (NOT_MAILBOX.test(local) || /^www\./i.test(domain) || !(/[._0-9]/.test(local) || PROVIDERS.test(domain.split(".")[0])))) return;
+      // "CH1 4BJ at england.nhs.uk": a postcode followed by "at" and a web address, not a mailbox.
+      if (!spelled && found.some(function (f) { return f.kind === "postcode" && f.start < start + local.length && start < f.end; })) return;
       add("email", start, matched, maskEmail(local, m[5]));
     });
     each(DATE, text, function (m, start) {
