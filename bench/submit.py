@@ -15,6 +15,14 @@ default 10 submissions a second, well below what the server can take), open loop
 Each run does all three; the figures are medians of BENCH_RUNS runs. Afterwards the database is
 checked: every answered submission stored exactly once, every floor post one audit row.
 
+Within a run the two saturated phases are taken in alternating slices (BENCH_SLICES, default 6, of
+BENCH_SECONDS / BENCH_SLICES each, in the order submit-floor, floor-submit, ...), and each phase's
+figures are the sum of its slices. Why: the machines here change speed by the minute. The same
+code used 5.5 ms of gunicorn CPU per submission in one run and 7.3 ms in the next, so two 30-second
+phases run one after the other compared the submission and the floor on different machines, and
+one bench's three runs gave ratios of 0.43, 0.43 and 0.64. Alternating slices give both the same
+conditions.
+
 Target (../shared/docs/quality.md): throughput ≥ 0.5 × floor, from the saturated phases; and
 p95 ≤ 50 ms, from the paced phase. Why two phases: in the saturated phases every client sends its
 next request as soon as the last is answered (a closed loop), so sixteen requests are always in the
@@ -27,7 +35,8 @@ answered, and each latency is counted from the time the submission was due, so a
 behind is charged for the wait too (no coordinated omission). The saturated phase's p95 is printed
 as well, labelled, for the record. Prints one summary line last; exits 1 when a target is missed,
 the paced phase fell short of its rate, or any request failed or was lost.
-Environment: BENCH_SECONDS (per phase and run, default 30), BENCH_RUNS (default 3), BENCH_CLIENTS
+Environment: BENCH_SECONDS (per phase and run, default 30), BENCH_SLICES (default 6; 1 runs each
+saturated phase whole, one after the other), BENCH_RUNS (default 3), BENCH_CLIENTS
 (default 16), BENCH_RATE (the paced phase's submissions a second, all clients together, default
 10), BENCH_WORKERS (gunicorn workers, default 2 × CPUs + 1), BENCH_CACHE (the server's
 cache, default ``database`` as in production, or ``memory``),
@@ -197,6 +206,14 @@ class Load:
         self.lock = threading.Lock()
         self.elapsed = 0.0
         self.cpu = 0.0  # gunicorn's CPU seconds (master and workers) during the phase
+
+    def add(self, other: "Load") -> None:
+        """Count another slice of the same phase in this one."""
+        self.latencies += other.latencies
+        self.failures += other.failures
+        self.stored += other.stored
+        self.elapsed += other.elapsed
+        self.cpu += other.cpu
 
     def cpu_ms(self) -> float:
         """Server CPU per answered request: the work, whatever else the machine is doing."""
@@ -374,6 +391,7 @@ def check_stored(database: str, references: list[str], floor_posts: list[str]) -
 
 def main() -> int:
     runs = int(os.environ.get("BENCH_RUNS", "3"))
+    slices = max(1, int(os.environ.get("BENCH_SLICES", "6")))
     seconds = float(os.environ.get("BENCH_SECONDS", "30"))
     count = int(os.environ.get("BENCH_CLIENTS", "16"))
     paced_rate = float(os.environ.get("BENCH_RATE", "10"))
@@ -401,15 +419,18 @@ def main() -> int:
             (floor_posts if floor else references).extend(warm.stored)
             failures += warm.failures
         for run in range(runs):
-            pair = {}
-            for floor in (False, True):
-                load = measured(
-                    server,
-                    lambda floor=floor: run_phase(clients, trusts, seconds, floor=floor, counter=counter),
-                )
-                (floor_posts if floor else references).extend(load.stored)
-                failures += load.failures
-                pair["floor" if floor else "submit"] = load
+            pair = {"submit": Load(), "floor": Load()}
+            for piece in range(slices):
+                for floor in (False, True) if piece % 2 == 0 else (True, False):
+                    load = measured(
+                        server,
+                        lambda floor=floor: run_phase(
+                            clients, trusts, seconds / slices, floor=floor, counter=counter
+                        ),
+                    )
+                    (floor_posts if floor else references).extend(load.stored)
+                    failures += load.failures
+                    pair["floor" if floor else "submit"].add(load)
             paced = measured(server, lambda: run_paced(clients, trusts, seconds, paced_rate, counter=counter))
             references.extend(paced.stored)
             failures += paced.failures
@@ -447,7 +468,7 @@ def main() -> int:
     paced_answered = median("paced", Load.rate)
     submit_cpu, floor_cpu = median("submit", Load.cpu_ms), median("floor", Load.cpu_ms)
     print(
-        f"medians of {runs} runs of {seconds:.0f} s, {count} clients: saturated submit p50 {p50:.0f} ms, "
+        f"medians of {runs} runs of {seconds:.0f} s in {slices} alternating slices, {count} clients: saturated submit p50 {p50:.0f} ms, "
         f"floor p50 {floor_p50:.0f} ms p95 {floor_p95:.0f} ms; paced submit at {paced_rate:g} req/s "
         f"({paced_answered:.1f} answered a second) p50 {paced_p50:.0f} ms; gunicorn CPU per request "
         f"submit {submit_cpu:.1f} ms, floor {floor_cpu:.1f} ms; {len(references)} concerns and "
