@@ -21,9 +21,17 @@ class Waiting:
     """One line of the home page: ``count`` things, said as ``label``, listed at ``href``."""
 
     count: int
-    label: str
+    plural: str  # what follows the count for any number but one ("concerns are ...")
     href: str
     urgent: bool = False  # overdue or past due: shown with a "Overdue" tag, never by colour alone
+    singular: str = ""  # what follows a count of one ("concern is ..."), when it differs
+
+    @property
+    def label(self) -> str:
+        return self.singular if self.count == 1 and self.singular else self.plural
+
+
+OVERDUE, OVERDUE_ONE = "of them are overdue", "of them is overdue"
 
 
 def _href(name: str, **query) -> str:
@@ -42,16 +50,23 @@ def _concerns_reported(membership: Membership) -> list[Waiting]:
             responded.count(),
             "concerns your organisation reported have a response (read it, rate it, or reopen the concern)",
             _href("concerns:concern_list", direction="reported", status=ConcernStatus.RESPONDED),
+            singular="concern your organisation reported has a response (read it, rate it, or reopen the concern)",
         ),
         Waiting(
             open_.count(),
             "concerns your organisation reported are still open",
             _href("concerns:concern_list", direction="reported", status="open"),
+            singular="concern your organisation reported is still open",
         ),
     ]
     if has_permission(membership, "concerns.report"):
         lines.append(
-            Waiting(drafts.count(), "of your reports are saved as drafts", _href("concerns:draft_list"))
+            Waiting(
+                drafts.count(),
+                "of your reports are saved as drafts",
+                _href("concerns:draft_list"),
+                singular="of your reports is saved as a draft",
+            )
         )
     return lines
 
@@ -62,8 +77,13 @@ def _inbox(membership: Membership) -> list[Waiting]:
     open_ = selectors.inbox_for(membership, scope="organisation", state="open")
     overdue = selectors.overdue_only(open_).count()
     return [
-        Waiting(open_.count(), "open concerns are in your organisation's inbox", _href("routing:inbox")),
-        Waiting(overdue, "of them are overdue", _href("routing:inbox"), urgent=bool(overdue)),
+        Waiting(
+            open_.count(),
+            "open concerns are in your organisation's inbox",
+            _href("routing:inbox"),
+            singular="open concern is in your organisation's inbox",
+        ),
+        Waiting(overdue, OVERDUE, _href("routing:inbox"), urgent=bool(overdue), singular=OVERDUE_ONE),
     ]
 
 
@@ -73,9 +93,18 @@ def _icb_queue(membership: Membership) -> list[Waiting]:
     open_ = selectors.icb_queue(membership, selectors.IcbFilters())
     overdue = selectors.icb_queue(membership, selectors.IcbFilters(overdue=True)).count()
     return [
-        Waiting(open_.count(), "concerns are open across the ICB", _href("routing:icb_queue")),
         Waiting(
-            overdue, "of them are overdue", _href("routing:icb_queue", overdue="1"), urgent=bool(overdue)
+            open_.count(),
+            "concerns are open across the ICB",
+            _href("routing:icb_queue"),
+            singular="concern is open across the ICB",
+        ),
+        Waiting(
+            overdue,
+            OVERDUE,
+            _href("routing:icb_queue", overdue="1"),
+            urgent=bool(overdue),
+            singular=OVERDUE_ONE,
         ),
     ]
 
@@ -92,12 +121,24 @@ def _messages_111(membership: Membership) -> list[Waiting]:
     actions = waiting.filter(purpose=Purpose.FOR_ACTION)
     past_due = actions.filter(due_by__lt=timezone.now()).count()
     return [
-        Waiting(actions.count(), "NHS 111 messages are waiting FOR ACTION", href),
-        Waiting(past_due, "of them are past their contact-by time", href, urgent=bool(past_due)),
+        Waiting(
+            actions.count(),
+            "NHS 111 messages are waiting FOR ACTION",
+            href,
+            singular="NHS 111 message is waiting FOR ACTION",
+        ),
+        Waiting(
+            past_due,
+            "of them are past their contact-by time",
+            href,
+            urgent=bool(past_due),
+            singular="of them is past its contact-by time",
+        ),
         Waiting(
             waiting.filter(purpose=Purpose.FOR_INFORMATION).count(),
             "NHS 111 messages are waiting FOR INFORMATION",
             href,
+            singular="NHS 111 message is waiting FOR INFORMATION",
         ),
     ]
 
@@ -107,7 +148,9 @@ def _themes(membership: Membership) -> list[Waiting]:
     from liaison.themes.selectors import themes_visible_to
 
     rising = themes_visible_to(membership).filter(status=ThemeStatus.ACTIVE, rising=True).count()
-    return [Waiting(rising, "themes are rising", _href("themes:list", rising="yes"))]
+    return [
+        Waiting(rising, "themes are rising", _href("themes:list", rising="yes"), singular="theme is rising")
+    ]
 
 
 def waiting_for(membership: Membership | None) -> list[tuple[str, list[Waiting]]]:

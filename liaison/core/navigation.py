@@ -70,5 +70,9 @@ def notifications_link(request) -> dict:
         return {"href": href, "text": "Notifications"}
     return {
         "href": href,
-        "html": format_html('Notifications ({}<span class="nhsuk-u-visually-hidden"> unread</span>)', count),
+        # One span around it all: the header's account links are flex boxes with a gap, which would
+        # otherwise open a space where the hidden words sit ("(3 )").
+        "html": format_html(
+            '<span>Notifications ({}<span class="nhsuk-u-visually-hidden"> unread</span>)</span>', count
+        ),
     }

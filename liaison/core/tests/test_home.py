@@ -1,5 +1,6 @@
 """The home page: what is waiting for each role, counted from the same lists the links open."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -28,7 +29,7 @@ def _report(reporter, trust, text: str):
 
 def _lines(membership) -> dict[str, tuple[int, str, bool]]:
     return {
-        line.label: (line.count, line.href, line.urgent)
+        line.plural: (line.count, line.href, line.urgent)
         for _, lines in waiting_for(membership)
         for line in lines
     }
@@ -76,11 +77,29 @@ def test_the_home_page_shows_the_report_button_and_the_counts_in_words(reporter,
     html = client_for(reporter).get("/").content.decode()
     assert 'href="/concerns/report/"' in html and "Report a concern" in html
     assert (
-        '<strong class="app-waiting__count">1</strong> concerns your organisation reported are still open'
+        '<strong class="app-waiting__count">1</strong> concern your organisation reported is still open'
         in html
     )
     # Counts only: the concern's text never appears on the home page.
     assert "three weeks late" not in html
+
+
+def test_every_line_agrees_with_its_count(reporter, responder, icb_analyst):
+    """One is said in the singular ("1 NHS 111 message is waiting"), any other number in the plural."""
+    lines = [
+        line
+        for membership in (reporter, responder, icb_analyst)
+        for _, group in waiting_for(membership)
+        for line in group
+    ]
+    plurals = {line.plural for line in lines}
+    assert len(plurals) >= 9  # every kind of line on the home page is here
+    for line in lines:
+        for count in (0, 2, 12):
+            assert replace(line, count=count).label == line.plural
+        one = replace(line, count=1).label
+        assert one == line.singular and one != line.plural, line.plural
+        assert " are " not in f" {one} " and " drafts" not in one and " their " not in one, one
 
 
 def test_no_membership_sees_no_counts(db):
