@@ -5,7 +5,9 @@ postgres://postgres@127.0.0.1:5432/reports_scale; dropped and created afresh): t
 national standards, a synthetic directory the size of England (42 ICBs, 5 trusts with 2 sites each
 and 150 practices per ICB: 210 trusts, 6,300 practices) and 1,000,000 concerns over ten years,
 made inside PostgreSQL with INSERT … SELECT over generate_series: 70 % Part B with one or two standards, a "me too" on one in five, about a trust or
-one of its sites, each with its clock and an assignment to the trust (the inbox reads assignments),
+one of its sites, each with its clock and an assignment to the trust (the inbox reads assignments,
+and their copies of each concern's queue keys: written by the load, which runs without triggers, and
+checked against what the triggers would write),
 a few closed as duplicates. The loaded tables' secondary indexes and unique constraints are dropped
 for the load and made again after it (the unique ones are checked then); each table is then
 vacuumed and analysed, as autovacuum would, since the inbox relies on index-only scans and those
@@ -178,6 +180,8 @@ def generate(by_icb, standard_ids) -> float:
     multiplicative hashing of the row number, so a run is repeatable)."""
     from django.db import connection
 
+    from liaison.routing import queue_keys
+
     started = time.perf_counter()
     trusts = [
         (i, k, org, trust)
@@ -289,15 +293,32 @@ def generate(by_icb, standard_ids) -> float:
         _step("clocks", clock)
         cursor.execute(
             """
-            INSERT INTO routing_assignment (concern_id, organisation_id, role, created_at)
-            SELECT c.id, COALESCE(CASE WHEN o.org_type = 'trust_site' THEN o.parent_id END, o.id), 'responder', c.submitted_at
+            INSERT INTO routing_assignment (concern_id, organisation_id, role, created_at,
+                queue_open, queue_overdue, queue_due_on, queue_submitted_at)
+            SELECT c.id, COALESCE(CASE WHEN o.org_type = 'trust_site' THEN o.parent_id END, o.id), 'responder', c.submitted_at,
+                c.status <> 'closed', k.queue_overdue, k.queue_due_on, c.submitted_at
             FROM concerns_concern c JOIN directory_organisation o ON o.id = c.about_organisation_id
+            JOIN routing_concernclock k ON k.concern_id = c.id
             WHERE c.id > %(base)s
             """,
             window,
         )
         _step("assignments", clock)
         cursor.execute("SET session_replication_role = DEFAULT")
+        # The load ran with triggers off, so it wrote each assignment's queue keys itself: check
+        # them against what the triggers (liaison.routing.queue_keys) would have written.
+        cursor.execute(
+            f"""
+            SELECT count(*) FROM routing_assignment a
+            JOIN concerns_concern c ON c.id = a.concern_id
+            LEFT JOIN routing_concernclock k ON k.concern_id = c.id
+            WHERE (a.queue_open, a.queue_overdue, a.queue_due_on, a.queue_submitted_at) IS DISTINCT FROM
+                (c.status IN ({queue_keys.OPEN_SQL}), COALESCE(k.queue_overdue, false), k.queue_due_on, c.submitted_at)
+            """  # noqa: S608 (constants only)
+        )
+        (wrong,) = cursor.fetchone()
+        if wrong:
+            raise RuntimeError(f"{wrong} assignments were loaded with the wrong queue keys")
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('concerns_concern', 'id'), %s)", [base + CONCERNS]
         )

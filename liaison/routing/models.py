@@ -214,6 +214,12 @@ class Assignment(models.Model):
     )
     created_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The concern's place in the queues, copied from the concern and its clock by database triggers
+    # (liaison.routing.queue_keys) and never written by Liaison: whatever is saved here is replaced.
+    queue_open = models.BooleanField(default=True, editable=False)
+    queue_overdue = models.BooleanField(default=False, editable=False)
+    queue_due_on = models.DateField(null=True, editable=False)
+    queue_submitted_at = models.DateTimeField(null=True, editable=False)
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -233,6 +239,14 @@ class Assignment(models.Model):
                 name="assignment_active_by_user",
             ),
             models.Index(fields=["concern", "ended_at"]),
+            # An organisation's inbox in list order: overdue first, then the soonest due, then the
+            # oldest. A page is a short range of this index and a count an index-only scan.
+            models.Index(
+                fields=["organisation", "-queue_overdue", "queue_due_on", "queue_submitted_at", "concern"],
+                include=["queue_open"],
+                condition=models.Q(ended_at__isnull=True),
+                name="assignment_queue_by_org",
+            ),
         ]
 
     def __str__(self) -> str:

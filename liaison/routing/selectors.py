@@ -317,7 +317,10 @@ class InSubquery(Expression):
 def overdue_only(concerns: QuerySet[Concern]) -> QuerySet[Concern]:
     """The overdue concerns of a queue: the clock's ``queue_overdue`` column, which also puts them
     first in every list (overdue and not stopped)."""
-    return concerns.filter(clock__queue_overdue=True)
+    overdue = concerns.filter(clock__queue_overdue=True)
+    if getattr(concerns, "_by_assignment", None) is not None:
+        overdue._by_assignment = concerns._by_assignment.filter(queue_overdue=True)
+    return overdue
 
 
 INBOX_SCOPES = {
@@ -339,27 +342,49 @@ class QueueQuerySet(QuerySet):
     """
 
     _ordered_ids: list[int] | None = None
+    # The same queue as active assignments carrying their concern's queue keys (``queue_keys``), when
+    # it is one: then it counts and pages from the ``assignment_queue_by_org`` index alone. Set only
+    # by the selectors below, and not carried to a filtered copy (which counts the usual way).
+    _by_assignment: QuerySet | None = None
 
     def _is_plain_queue(self) -> bool:
         return (
             self._result_cache is None and self._iterable_class is ModelIterable and not self.query.is_sliced
         )
 
+    def _assignment_keys(self) -> QuerySet:
+        """The queue's concern ids in list order, one each (two assignments of one concern share keys)."""
+        return (
+            self._by_assignment.order_by(
+                "-queue_overdue", F("queue_due_on").asc(nulls_last=True), "queue_submitted_at", "concern_id"
+            )
+            .values_list("concern_id", flat=True)
+            .distinct()
+        )
+
     def ordered_ids(self) -> list[int]:
         """Every id in the queue, in list order (read once per queryset)."""
         if self._ordered_ids is None:
-            self._ordered_ids = list(self.values_list("pk", flat=True))
+            if self._by_assignment is not None:
+                self._ordered_ids = list(self._assignment_keys())
+            else:
+                self._ordered_ids = list(self.values_list("pk", flat=True))
         return self._ordered_ids
 
     def count(self) -> int:
         if self._is_plain_queue():
+            if self._by_assignment is not None and self._ordered_ids is None:
+                return self._by_assignment.order_by().values("concern_id").distinct().count()
             return len(self.ordered_ids())
         return super().count()
 
     def __getitem__(self, key):
         if not isinstance(key, slice) or key.step is not None or not self._is_plain_queue():
             return super().__getitem__(key)
-        page_ids = self.ordered_ids()[key]
+        if self._by_assignment is not None and self._ordered_ids is None:
+            page_ids = list(self._assignment_keys()[key])
+        else:
+            page_ids = self.ordered_ids()[key]
         if not page_ids:
             return []
         return list(_queue_base(Concern.objects.filter(pk__in=page_ids)))
@@ -397,7 +422,9 @@ def inbox_for(
     """A responder's inbox: concerns assigned to them, to their service, or to their organisation.
 
     "My service" is the services the who's who names them for (a contact linked to their user).
-    Open concerns by default ("all" for every state); overdue first.
+    Open concerns by default ("all" for every state); overdue first. The organisation's and the
+    person's queues count and page from the assignments' copies of each concern's queue keys
+    (``liaison.routing.queue_keys``, ADR 17); "my service" reads through the concerns.
     """
     if membership is None or membership.role not in RESPONDER_ROLES:
         return Concern.objects.none()
@@ -417,7 +444,12 @@ def inbox_for(
         concerns = concerns.filter(specialty_id__in=specialties.values("specialty_id"))
     if state != "all":
         concerns = concerns.filter(status__in=OPEN_STATUSES)
-    return _queue_base(concerns)
+        assigned = assigned.filter(queue_open=True)
+    queue = _queue_base(concerns)
+    if scope != "service":
+        # The same list from the assignments' own copy of each concern's queue keys (queue_keys).
+        queue._by_assignment = assigned
+    return queue
 
 
 @dataclass

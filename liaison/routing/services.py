@@ -589,7 +589,10 @@ def route_new_concern(
     ``reference_token``: the reference generation the submission's checks read at;
     ``decision_id``: the id taken for its decision with ``decision_id_later``, if one was.
     """
-    decision = route_concern(
+    # The clock first: each assignment then reads its queue keys from it as it is stored, rather
+    # than the clock's trigger rewriting the new assignments (liaison.routing.queue_keys).
+    clock_start(concern=concern, started_on=timezone.localdate(concern.submitted_at), first=True)
+    return route_concern(
         concern=concern,
         actor=actor,
         first=True,
@@ -599,8 +602,6 @@ def route_new_concern(
         reference_token=reference_token,
         decision_id=decision_id,
     )
-    clock_start(concern=concern, started_on=timezone.localdate(concern.submitted_at), first=True)
-    return decision
 
 
 # --- Routing rules: administrators edit them, every version is kept ---------------------------------
