@@ -38,9 +38,16 @@ demo: migrate
 text-model: install
 	test -f "$${LIAISON_VAR_DIR:-var}/themes/text-model/model.json" || $(BIN)/liaison build_text_model
 
+# The task worker runs beside the web server (emails, new concerns joining themes); with no mail
+# server set (EMAIL_BACKEND), emails are written to files under var/mail/ (LIAISON_VAR_DIR) instead.
 run: text-model demo
 	@$(BIN)/liaison load_demo --list-users
 	@echo "Liaison is starting on http://127.0.0.1:8000 — sign in with one of the demo logins above."
+	@echo "The task worker runs beside it (log: $${LIAISON_VAR_DIR:-var}/worker.log); emails are written to $${LIAISON_VAR_DIR:-var}/mail/."
+	export EMAIL_BACKEND="$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}"; \
+	mkdir -p "$${LIAISON_VAR_DIR:-var}"; \
+	$(BIN)/liaison db_worker > "$${LIAISON_VAR_DIR:-var}/worker.log" 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/liaison runserver 127.0.0.1:8000
 
 # The whole suite: unit and browser tests on SQLite, then again on PostgreSQL.
