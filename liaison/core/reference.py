@@ -164,19 +164,25 @@ def install_triggers(using: str = DEFAULT_DB_ALIAS) -> None:
         )
 
 
-def installed_everywhere(using: str = DEFAULT_DB_ALIAS) -> list[str]:
-    """The covered tables that have no trigger (empty when all is well): for tests and checks."""
+def triggers_named(prefix: str, using: str = DEFAULT_DB_ALIAS) -> set[tuple[str, str]]:
+    """The (trigger, table) pairs whose trigger's name starts with ``prefix``, on either database."""
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT DISTINCT event_object_table FROM information_schema.triggers "
-                "WHERE trigger_name = 'liaison_reference_changed'"
+                "SELECT trigger_name, event_object_table FROM information_schema.triggers "
+                "WHERE starts_with(trigger_name, %s)",
+                [prefix],
             )
-            found = {row[0] for row in cursor.fetchall()}
         else:
             cursor.execute(
-                "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'liaison_reference_%'"
+                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND substr(name, 1, %s) = %s",
+                [len(prefix), prefix],
             )
-            found = {row[0] for row in cursor.fetchall()}
+        return {(name, table) for name, table in cursor.fetchall()}
+
+
+def installed_everywhere(using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """The covered tables that have no trigger (empty when all is well): for tests and checks."""
+    found = {table for _, table in triggers_named("liaison_reference_", using)}
     return sorted(set(COVERED) - found)

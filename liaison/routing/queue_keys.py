@@ -203,16 +203,7 @@ def refill(using: str = DEFAULT_DB_ALIAS) -> int:
 
 def missing_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str]:
     """The queue-key triggers that are not there (empty when all is well): for tests and checks."""
-    connection = connections[using]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT DISTINCT trigger_name FROM information_schema.triggers "
-                "WHERE trigger_name LIKE 'liaison_queue_keys_%'"
-            )
-        else:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'liaison_queue_keys_%'"
-            )
-        found = {row[0] for row in cursor.fetchall()}
-    return sorted(set(TRIGGERS[connection.vendor]) - found)
+    from liaison.core.reference import triggers_named
+
+    found = {name for name, _ in triggers_named("liaison_queue_keys_", using)}
+    return sorted(set(TRIGGERS[connections[using].vendor]) - found)
