@@ -23,7 +23,7 @@ on both databases, and that the queues read through these keys list exactly what
 clocks say.
 """
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from liaison.concerns.models import OPEN_STATUSES
 
@@ -170,17 +170,32 @@ def install_triggers(using: str = DEFAULT_DB_ALIAS) -> None:
         columns = {
             column.name for column in connection.introspection.get_table_description(cursor, ASSIGNMENT)
         }
-    if "queue_open" not in columns:
-        return  # migrated back before the keys: nothing to keep
-    if connection.vendor == "postgresql":
-        statements = _postgresql_statements()
-    elif connection.vendor == "sqlite":
-        statements = _sqlite_statements()
-    else:
+    if connection.vendor not in TRIGGERS:
         raise NotImplementedError(f"Liaison runs on PostgreSQL or SQLite, not {connection.vendor}")
-    with connection.cursor() as cursor:
+    if "queue_open" not in columns:
+        # Migrated back before the keys: triggers left behind would write to columns that are gone.
+        statements = _drop_statements(connection.vendor)
+    elif connection.vendor == "postgresql":
+        statements = _postgresql_statements()
+    else:
+        statements = _sqlite_statements()
+    # All or nothing, so that no write slips between a trigger's drop and its making again.
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
+
+
+def _drop_statements(vendor: str) -> list[str]:
+    if vendor == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS[vendor]]
+    tables = {"assignment": ASSIGNMENT, "concern": CONCERN, "clock": CLOCK, "clock_update": CLOCK}
+    return [
+        f"DROP TRIGGER IF EXISTS {name} ON {tables[name.removeprefix('liaison_queue_keys_')]}"
+        for name in TRIGGERS[vendor]
+    ] + [
+        "DROP FUNCTION IF EXISTS liaison_queue_keys_fill()",
+        "DROP FUNCTION IF EXISTS liaison_queue_keys_touch()",
+    ]
 
 
 def refill(using: str = DEFAULT_DB_ALIAS) -> int:

@@ -203,14 +203,8 @@ def test_refill_puts_right_keys_loaded_with_triggers_off(make_concern, trust):
         Assignment.objects.create(concern=concern, organisation=trust, created_at=MOMENT)
     _clock(concerns[0], overdue_since=date(2026, 11, 6))
     with connection.cursor() as cursor:  # a load with the triggers off leaves the keys wrong
-        for name in queue_keys.TRIGGERS[connection.vendor]:
-            table = "routing_assignment" if "assignment" in name else "routing_concernclock"
-            table = "concerns_concern" if name.endswith("_concern") else table
-            cursor.execute(
-                f"DROP TRIGGER {name} ON {table}"
-                if connection.vendor == "postgresql"
-                else f"DROP TRIGGER {name}"
-            )
+        for statement in queue_keys._drop_statements(connection.vendor):
+            cursor.execute(statement)
         cursor.execute("UPDATE routing_assignment SET queue_open = %s, queue_due_on = NULL", [False])
     out = StringIO()
     call_command("refill_queue_keys", stdout=out)
@@ -218,3 +212,24 @@ def test_refill_puts_right_keys_loaded_with_triggers_off(make_concern, trust):
     assert queue_keys.missing_triggers() == []
     _assert_all_agree()
     assert queue_keys.refill() == 0  # nothing left to put right
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_back_takes_the_triggers_away_and_forward_brings_them_back(make_concern, trust):
+    """Left behind, the triggers would write to columns a backward migration removed: every new
+    assignment and clock would fail."""
+    call_command("migrate", "routing", "0003", verbosity=0)
+    try:
+        assert len(queue_keys.missing_triggers()) == len(queue_keys.TRIGGERS[connection.vendor])
+        concern = make_concern()
+        with connection.cursor() as cursor:  # the old schema's columns only
+            cursor.execute(
+                "INSERT INTO routing_assignment (concern_id, organisation_id, role, created_at) "
+                "VALUES (%s, %s, '', %s)",
+                [concern.pk, trust.pk, MOMENT],
+            )
+        _clock(concern)
+    finally:
+        call_command("migrate", verbosity=0)
+    assert queue_keys.missing_triggers() == []
+    _assert_all_agree()  # the migration filled in the keys of what was stored meanwhile
