@@ -166,7 +166,6 @@ def install_triggers(using: str = DEFAULT_DB_ALIAS) -> None:
     if not {ASSIGNMENT, CONCERN, CLOCK} <= existing:
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {ASSIGNMENT} WHERE 1 = 0")  # noqa: S608 (constants only)
         columns = {
             column.name for column in connection.introspection.get_table_description(cursor, ASSIGNMENT)
         }
